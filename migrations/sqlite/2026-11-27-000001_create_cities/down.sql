@@ -1,0 +1,2 @@
+DROP TABLE city_search_tokens;
+DROP TABLE cities;

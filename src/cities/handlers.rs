@@ -1,0 +1,179 @@
+//! The HTTP handlers of `/api/v1/cities`.
+
+use super::model::{City, CityPage, CityPatch, NewCity};
+use super::queries::{self, CityFilter, CityKey};
+use super::search;
+use super::validate::validate;
+use crate::db::Db;
+use crate::error::{AppError, Problem};
+use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
+use crate::validate::is_country_code;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+const MAX_QUERY_WORDS: usize = 8;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CityListQuery {
+    /// Words that start words of any of a city's names, in any language and
+    /// script, ignoring case and diacritics: `novgorod`, `Великий`, `札幌`.
+    #[param(max_length = 200, example = "novgorod")]
+    pub q: Option<String>,
+    /// Only cities of this country (ISO 3166-1 alpha-2).
+    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    pub country: Option<String>,
+    /// Page size.
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Find cities by name, largest population first.
+#[utoipa::path(
+    get, path = "/api/v1/cities", tag = "cities",
+    params(CityListQuery),
+    responses(
+        (status = 200, description = "One page of cities, largest population first, then by id", body = CityPage),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_cities(
+    db: web::Data<Db>,
+    query: ValidQuery<CityListQuery>,
+) -> Result<web::Json<CityPage>, AppError> {
+    let query = query.0;
+    let page = PageParams::<CityKey>::new(query.limit, query.cursor.as_deref())?;
+    let words: Vec<String> = match &query.q {
+        Some(q) if q.chars().count() > 200 => {
+            return Err(AppError::invalid_parameter("q", "must be at most 200 characters"));
+        }
+        Some(q) => search::words(q).collect(),
+        None => Vec::new(),
+    };
+    if words.len() > MAX_QUERY_WORDS {
+        return Err(AppError::invalid_parameter(
+            "q",
+            format!("must have at most {MAX_QUERY_WORDS} words"),
+        ));
+    }
+    if query.q.is_some() && words.is_empty() {
+        // Only punctuation: no name can match.
+        return Ok(web::Json(CityPage { items: Vec::new(), next_cursor: None }));
+    }
+    if let Some(country) = &query.country {
+        if !is_country_code(country) {
+            return Err(AppError::invalid_parameter(
+                "country",
+                "must be an ISO 3166-1 alpha-2 country code such as RU",
+            ));
+        }
+    }
+    let filter = CityFilter {
+        words,
+        country: query.country,
+        after: page.after,
+        limit: page.limit,
+    };
+    let rows = db.read(move |conn| queries::list(conn, &filter)).await?;
+    let (rows, next_cursor) = paginate(rows, page.limit, queries::key);
+    Ok(web::Json(CityPage {
+        items: rows.into_iter().map(City::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Register a city.
+#[utoipa::path(
+    post, path = "/api/v1/cities", tag = "cities",
+    request_body = NewCity,
+    responses(
+        (status = 201, description = "The city was created", body = City,
+            headers(("Location" = String, description = "Path of the new city"))),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another city has this `wikidata_id` or `geonames_id` (code `city_exists`, with `existing`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid; each is named in `errors`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_city(
+    db: web::Data<Db>,
+    body: ValidJson<NewCity>,
+) -> Result<HttpResponse, AppError> {
+    let city = validate(body.0, crate::clock::now())?;
+    let row = db.write(move |conn| queries::insert(conn, &city)).await?;
+    let city = City::from(row);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/cities/{}", city.id)))
+        .json(city))
+}
+
+/// One city.
+#[utoipa::path(
+    get, path = "/api/v1/cities/{id}", tag = "cities",
+    params(("id" = i64, Path, description = "City id")),
+    responses(
+        (status = 200, description = "The city", body = City),
+        (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_city(db: web::Data<Db>, id: web::Path<i64>) -> Result<web::Json<City>, AppError> {
+    let id = id.into_inner();
+    let row = db.read(move |conn| queries::find(conn, id)).await?;
+    Ok(web::Json(City::from(row)))
+}
+
+/// Change some fields of a city; `null` clears an optional field.
+#[utoipa::path(
+    patch, path = "/api/v1/cities/{id}", tag = "cities",
+    params(("id" = i64, Path, description = "City id")),
+    request_body = CityPatch,
+    responses(
+        (status = 200, description = "The city as changed", body = City),
+        (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another city has this `wikidata_id` or `geonames_id`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid; each is named in `errors`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_city(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    body: ValidJson<CityPatch>,
+) -> Result<web::Json<City>, AppError> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let row = db
+        .write(move |conn| {
+            let current = City::from(queries::find(conn, id)?);
+            let city = validate(patch.apply(current), crate::clock::now())?;
+            queries::update(conn, id, &city)
+        })
+        .await?;
+    Ok(web::Json(City::from(row)))
+}
+
+/// Remove a city that nothing refers to any more.
+#[utoipa::path(
+    delete, path = "/api/v1/cities/{id}", tag = "cities",
+    params(("id" = i64, Path, description = "City id")),
+    responses(
+        (status = 204, description = "The city was removed"),
+        (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Twinnings or events still refer to the city (code `city_in_use`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_city(db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    db.write(move |conn| queries::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,26 @@
+//! Cities: `/api/v1/cities`.
+
+pub mod handlers;
+pub mod model;
+pub mod queries;
+pub mod search;
+pub mod validate;
+
+use crate::http::fallback::method_not_allowed;
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/cities")
+            .route(web::get().to(handlers::list_cities))
+            .route(web::post().to(handlers::create_city))
+            .default_service(web::to(method_not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/cities/{id}")
+            .route(web::get().to(handlers::get_city))
+            .route(web::patch().to(handlers::update_city))
+            .route(web::delete().to(handlers::delete_city))
+            .default_service(web::to(method_not_allowed("GET, PATCH, DELETE"))),
+    );
+}

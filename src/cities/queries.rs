@@ -1,0 +1,182 @@
+//! The diesel queries of cities; each runs on either backend.
+
+use super::model::{CityRow, CityValues};
+use super::search;
+use super::validate::ValidCity;
+use crate::db::DbConnection;
+use crate::db::schema::{cities, city_search_tokens};
+use crate::error::AppError;
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Untyped;
+
+/// Sort key of city lists: population (unknown last), then id.
+pub type CityKey = (Option<i64>, i64);
+
+pub fn key(row: &CityRow) -> CityKey {
+    (row.population, row.id)
+}
+
+pub struct CityFilter {
+    pub words: Vec<String>,
+    pub country: Option<String>,
+    pub after: Option<CityKey>,
+    pub limit: i64,
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<CityRow, AppError> {
+    cities::table
+        .find(id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("city", id))
+}
+
+pub fn insert(conn: &mut DbConnection, city: &ValidCity) -> Result<CityRow, AppError> {
+    let created = conn.transaction(|conn| {
+        let row: CityRow = diesel::insert_into(cities::table)
+            .values((&city.values, cities::created_at.eq(city.values.updated_at)))
+            .returning(cities::all_columns)
+            .get_result(conn)?;
+        insert_tokens(conn, row.id, &city.tokens)?;
+        Ok::<_, DieselError>(row)
+    });
+    created.map_err(|e| unique_conflict(conn, e, &city.values))
+}
+
+pub fn update(conn: &mut DbConnection, id: i64, city: &ValidCity) -> Result<CityRow, AppError> {
+    let updated = conn.transaction(|conn| {
+        let row: Option<CityRow> = diesel::update(cities::table.find(id))
+            .set(&city.values)
+            .returning(cities::all_columns)
+            .get_result(conn)
+            .optional()?;
+        if row.is_some() {
+            diesel::delete(city_search_tokens::table.filter(city_search_tokens::city_id.eq(id)))
+                .execute(conn)?;
+            insert_tokens(conn, id, &city.tokens)?;
+        }
+        Ok::<_, DieselError>(row)
+    });
+    updated
+        .map_err(|e| unique_conflict(conn, e, &city.values))?
+        .ok_or_else(|| AppError::not_found("city", id))
+}
+
+pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
+    let deleted = diesel::delete(cities::table.find(id))
+        .execute(conn)
+        .map_err(|e| match e {
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                AppError::conflict(
+                    "city_in_use",
+                    format!("city {id} is still referred to (by a twinning or an event); remove those first"),
+                )
+            }
+            other => other.into(),
+        })?;
+    if deleted == 0 {
+        return Err(AppError::not_found("city", id));
+    }
+    Ok(())
+}
+
+/// One page (plus one row, to know whether there is a next page).
+pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>, AppError> {
+    let mut query = cities::table.into_boxed();
+    for word in &filter.words {
+        let matching = city_search_tokens::table
+            .filter(city_search_tokens::token.ge(word.clone()))
+            .filter(city_search_tokens::token.lt(search::prefix_upper_bound(word)))
+            .select(city_search_tokens::city_id);
+        query = query.filter(cities::id.eq_any(matching));
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(cities::country_code.eq(country.clone()));
+    }
+    match filter.after {
+        Some((Some(population), id)) => {
+            query = query.filter(
+                cities::population
+                    .lt(population)
+                    .or(cities::population.eq(population).and(cities::id.gt(id)))
+                    .or(cities::population.is_null()),
+            );
+        }
+        Some((None, id)) => {
+            query = query.filter(cities::population.is_null().and(cities::id.gt(id)));
+        }
+        None => {}
+    }
+    // Both backends understand NULLS LAST; it matches the indexes of the migrations.
+    Ok(query
+        .order(sql::<Untyped>("cities.population DESC NULLS LAST, cities.id ASC"))
+        .limit(filter.limit + 1)
+        .load(conn)?)
+}
+
+fn insert_tokens(conn: &mut DbConnection, city_id: i64, tokens: &[String]) -> QueryResult<()> {
+    // Multi-row inserts are per backend: MultiConnection has no batch insert.
+    for chunk in tokens.chunks(500) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|t| {
+                (
+                    city_search_tokens::token.eq(t.as_str()),
+                    city_search_tokens::city_id.eq(city_id),
+                )
+            })
+            .collect();
+        match conn {
+            DbConnection::Sqlite(c) => {
+                diesel::insert_into(city_search_tokens::table)
+                    .values(&rows)
+                    .execute(c)?;
+            }
+            DbConnection::Postgres(c) => {
+                diesel::insert_into(city_search_tokens::table)
+                    .values(&rows)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A unique violation names the external id already taken, and where.
+fn unique_conflict(conn: &mut DbConnection, error: DieselError, city: &CityValues) -> AppError {
+    let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &error else {
+        return error.into();
+    };
+    let about = format!("{} {}", info.message(), info.constraint_name().unwrap_or(""));
+    let existing = if about.contains("wikidata_id") {
+        city.wikidata_id.as_ref().and_then(|q| {
+            cities::table
+                .filter(cities::wikidata_id.eq(q))
+                .select(cities::id)
+                .first::<i64>(conn)
+                .ok()
+                .map(|id| ("wikidata_id", q.clone(), id))
+        })
+    } else if about.contains("geonames_id") {
+        city.geonames_id.and_then(|g| {
+            cities::table
+                .filter(cities::geonames_id.eq(g))
+                .select(cities::id)
+                .first::<i64>(conn)
+                .ok()
+                .map(|id| ("geonames_id", g.to_string(), id))
+        })
+    } else {
+        None
+    };
+    match existing {
+        Some((field, value, id)) => AppError::conflict(
+            "city_exists",
+            format!("city {id} already has {field} {value}"),
+        )
+        .with_existing(format!("/api/v1/cities/{id}")),
+        None => error.into(),
+    }
+}

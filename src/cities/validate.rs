@@ -1,0 +1,131 @@
+//! The rules a city must meet, checked all at once.
+
+use super::model::{CityValues, NewCity};
+use super::search;
+use crate::error::AppError;
+use crate::validate::{Errors, MAX_NAME_CHARS};
+use chrono::NaiveDateTime;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+const MAX_NAMES: usize = 200;
+const MAX_ALTERNATE_NAMES: usize = 2000;
+
+/// A city checked and cleaned, with the words of its names for the search index.
+pub struct ValidCity {
+    pub values: CityValues,
+    pub tokens: Vec<String>,
+}
+
+pub fn validate(city: NewCity, now: NaiveDateTime) -> Result<ValidCity, AppError> {
+    let mut e = Errors::default();
+    let name = e
+        .required("name", city.name)
+        .map(|n| e.text("name", &n, MAX_NAME_CHARS))
+        .unwrap_or_default();
+
+    let mut names = BTreeMap::new();
+    if city.names.len() > MAX_NAMES {
+        e.add("names", format!("must have at most {MAX_NAMES} entries"));
+    }
+    for (tag, value) in city.names {
+        let field = format!("names.{tag}");
+        e.language_tag(&field, &tag);
+        names.insert(tag, e.text(&field, &value, MAX_NAME_CHARS));
+    }
+
+    if city.alternate_names.len() > MAX_ALTERNATE_NAMES {
+        e.add(
+            "alternate_names",
+            format!("must have at most {MAX_ALTERNATE_NAMES} entries"),
+        );
+    }
+    let mut alternate_names = Vec::with_capacity(city.alternate_names.len());
+    for (i, value) in city.alternate_names.iter().enumerate() {
+        let value = e.text(&format!("alternate_names[{i}]"), value, MAX_NAME_CHARS);
+        if !alternate_names.contains(&value) {
+            alternate_names.push(value);
+        }
+    }
+
+    let country_code = e.required("country_code", city.country_code).unwrap_or_default();
+    if !country_code.is_empty() {
+        e.country_code("country_code", &country_code);
+    }
+
+    if let Some(code) = &city.subdivision_code {
+        if country_code.is_empty() {
+            // Reported on country_code already.
+        } else if !code.starts_with(&format!("{country_code}-")) {
+            e.add(
+                "subdivision_code",
+                format!("must start with the country code, as in `{country_code}-…`"),
+            );
+        } else if rust_iso3166::iso3166_2::from_code(code).is_none() {
+            e.add("subdivision_code", format!("`{code}` is not an ISO 3166-2 code"));
+        }
+    }
+
+    match (city.latitude, city.longitude) {
+        (Some(lat), Some(lon)) => {
+            e.range("latitude", lat, -90.0, 90.0);
+            e.range("longitude", lon, -180.0, 180.0);
+        }
+        (Some(_), None) => e.add("longitude", "is required when latitude is given"),
+        (None, Some(_)) => e.add("latitude", "is required when longitude is given"),
+        (None, None) => {}
+    }
+    if let Some(population) = city.population {
+        if population < 0 {
+            e.add("population", "must not be negative");
+        }
+    }
+    if let Some(tz) = &city.timezone {
+        if chrono_tz::Tz::from_str(tz).is_err() {
+            e.add("timezone", format!("`{tz}` is not an IANA time zone name (e.g. Asia/Tokyo)"));
+        }
+    }
+    if let Some(q) = &city.wikidata_id {
+        let digits = q.strip_prefix('Q').unwrap_or("");
+        let valid = !digits.is_empty()
+            && !digits.starts_with('0')
+            && digits.len() <= 18
+            && digits.bytes().all(|b| b.is_ascii_digit());
+        if !valid {
+            e.add("wikidata_id", "must be `Q` followed by digits, e.g. Q883");
+        }
+    }
+    if let Some(id) = city.geonames_id {
+        if id < 1 {
+            e.add("geonames_id", "must be a positive integer");
+        }
+    }
+    if !e.is_empty() {
+        return Err(AppError::validation(e.0));
+    }
+
+    let tokens = search::tokens(
+        std::iter::once(name.as_str())
+            .chain(names.values().map(String::as_str))
+            .chain(alternate_names.iter().map(String::as_str)),
+    )
+    .into_iter()
+    .collect();
+    Ok(ValidCity {
+        values: CityValues {
+            name,
+            names: serde_json::to_string(&names).map_err(AppError::internal)?,
+            alternate_names: serde_json::to_string(&alternate_names).map_err(AppError::internal)?,
+            country_code,
+            subdivision_code: city.subdivision_code,
+            latitude: city.latitude,
+            longitude: city.longitude,
+            population: city.population,
+            timezone: city.timezone,
+            wikidata_id: city.wikidata_id,
+            geonames_id: city.geonames_id,
+            updated_at: now,
+        },
+        tokens,
+    })
+}

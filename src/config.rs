@@ -1,0 +1,51 @@
+//! The command line and the settings it takes from the environment and `.env`.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "twinning", version, about = "The registry of twin-city relationships: a JSON REST API")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// SQLite file path (or sqlite://PATH), or a postgres:// URL.
+    #[arg(long, env = "DATABASE_URL", default_value = "twinning.db", global = true)]
+    pub database_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND_ADDR", default_value = "127.0.0.1:8080")]
+    pub bind_addr: String,
+
+    /// Database connections kept open for reads (writes to SQLite use one more).
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub db_pool_size: u32,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+}
+
+impl ServeArgs {
+    /// The serve settings from the environment alone (when no subcommand is given).
+    pub fn from_env() -> ServeArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        Only::parse_from(["twinning"]).args
+    }
+}

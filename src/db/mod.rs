@@ -1,0 +1,87 @@
+//! Storage: one connection type over SQLite and PostgreSQL, its pool and its migrations.
+
+mod connection;
+mod migrations;
+pub mod schema;
+
+pub use connection::{Backend, DatabaseUrl, DbConnection};
+pub use migrations::{revert_all_migrations, run_migrations};
+
+use crate::error::AppError;
+use diesel::r2d2::{Pool, PooledConnection};
+use std::time::Duration;
+
+pub type DbPool = Pool<connection::Manager>;
+pub type PooledConn = PooledConnection<connection::Manager>;
+
+/// The pools the handlers use. On SQLite all writes go through a pool of one
+/// connection, so writers queue in the process instead of fighting over the
+/// database lock; reads run in parallel beside them (WAL). On PostgreSQL both
+/// are the same pool.
+#[derive(Clone)]
+pub struct Db {
+    pub backend: Backend,
+    read: DbPool,
+    write: DbPool,
+}
+
+impl Db {
+    /// Opens the database, applies pending migrations and builds the pools.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Db, String> {
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(10))
+                .build(connection::Manager::new(url.clone()))
+                .map_err(|e| format!("cannot connect to the database: {e}"))
+        };
+        let read = build(pool_size.max(1))?;
+        {
+            let mut conn = read
+                .get()
+                .map_err(|e| format!("cannot connect to the database: {e}"))?;
+            run_migrations(&mut conn)?;
+        }
+        let write = match url.backend() {
+            Backend::Sqlite => build(1)?,
+            Backend::Postgres => read.clone(),
+        };
+        Ok(Db {
+            backend: url.backend(),
+            read,
+            write,
+        })
+    }
+
+    /// Runs `f` with a pooled connection on the blocking thread pool, so no
+    /// database call ever blocks an async worker.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        run(self.read.clone(), f).await
+    }
+
+    /// Like [`Db::read`], on the connection that writes.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        run(self.write.clone(), f).await
+    }
+}
+
+async fn run<T, F>(pool: DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}

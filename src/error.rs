@@ -1,0 +1,211 @@
+//! The one error type of the API, rendered as RFC 9457 `application/problem+json`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One offending field of a request.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(example = json!({"field": "latitude", "message": "must be between -90 and 90"}))]
+pub struct FieldError {
+    /// Path of the field in the request body, or name of the query or path parameter.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An error, as every endpoint answers it (RFC 9457 problem details).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "type": "about:blank",
+    "title": "Unprocessable Entity",
+    "status": 422,
+    "detail": "the request has 1 invalid field",
+    "code": "validation_failed",
+    "errors": [{"field": "country_code", "message": "`XX` is not an ISO 3166-1 alpha-2 country code"}]
+}))]
+pub struct Problem {
+    /// Always `about:blank`: `code` tells the kinds of problem apart.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The HTTP status phrase.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong, for a human.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `not_found`, `validation_failed`, `conflict`.
+    pub code: String,
+    /// Every offending field, for validation errors.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Path of the existing resource a conflict is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    pub existing: Option<String>,
+    pub allow: Option<&'static str>,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError {
+            status,
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            existing: None,
+            allow: None,
+        }
+    }
+
+    pub fn not_found(what: &str, id: impl fmt::Display) -> AppError {
+        AppError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("there is no {what} with id {id}"),
+        )
+    }
+
+    /// 422 naming every bad field.
+    pub fn validation(errors: Vec<FieldError>) -> AppError {
+        let detail = match errors.len() {
+            1 => "the request has 1 invalid field".to_string(),
+            n => format!("the request has {n} invalid fields"),
+        };
+        AppError {
+            errors,
+            ..AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                detail,
+            )
+        }
+    }
+
+    /// 400 for a malformed query or path parameter, naming it.
+    pub fn invalid_parameter(field: &str, message: impl Into<String>) -> AppError {
+        let message = message.into();
+        AppError {
+            errors: vec![FieldError::new(field, message.clone())],
+            ..AppError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameter",
+                format!("invalid parameter `{field}`: {message}"),
+            )
+        }
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    pub fn with_existing(mut self, path: String) -> AppError {
+        self.existing = Some(path);
+        self
+    }
+
+    /// 500: the cause is logged, the client learns nothing internal.
+    pub fn internal(cause: impl fmt::Display) -> AppError {
+        log::error!("internal error: {cause}");
+        AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "the server failed to handle the request; it has been logged",
+        )
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: "about:blank".into(),
+            title: self
+                .status
+                .canonical_reason()
+                .unwrap_or("Error")
+                .to_string(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            errors: self.errors.clone(),
+            existing: self.existing.clone(),
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        if let Some(allow) = self.allow {
+            response.insert_header((header::ALLOW, allow));
+        }
+        response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<DieselError> for AppError {
+    fn from(error: DieselError) -> AppError {
+        match &error {
+            DieselError::NotFound => {
+                AppError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::conflict("conflict", "the resource already exists")
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+                AppError::conflict(
+                    "conflict",
+                    "the change would break a reference between resources",
+                )
+            }
+            _ => AppError::internal(format!("database: {error}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(error: diesel::r2d2::PoolError) -> AppError {
+        log::error!("database pool: {error}");
+        AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database is not available; try again shortly",
+        )
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(error: actix_web::error::BlockingError) -> AppError {
+        AppError::internal(format!("blocking task: {error}"))
+    }
+}

@@ -1,0 +1,140 @@
+//! `ValidJson<T>`: a JSON body extractor whose every failure is a problem
+//! document naming the field (415, 413, 400 malformed, 422 wrong type/unknown field).
+
+use crate::error::{AppError, FieldError};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+/// The largest request body accepted, in bytes (app data; 1 MiB when unset).
+#[derive(Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+pub struct ValidJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<BodyLimit>()
+            .map_or(1 << 20, |limit| limit.0);
+        let checked = check_headers(req, limit);
+        let mut payload = payload.take();
+        Box::pin(async move {
+            checked?;
+            let mut body = Vec::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| {
+                    AppError::new(
+                        StatusCode::BAD_REQUEST,
+                        "malformed_body",
+                        format!("the request body could not be read: {e}"),
+                    )
+                })?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large(limit));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(ValidJson)
+        })
+    }
+}
+
+fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), AppError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json"
+        && !(essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        return Err(AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "the body must be sent as `Content-Type: application/json`, not `{content_type}`"
+            ),
+        ));
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(length) if length > limit => Err(too_large(limit)),
+        _ => Ok(()),
+    }
+}
+
+fn too_large(limit: usize) -> AppError {
+    AppError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the request body is larger than the limit of {limit} bytes"),
+    )
+}
+
+/// Parses a JSON document into `T`, naming the offending field on failure.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if !inner.is_data() {
+            return AppError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the request body is not valid JSON: {inner}"),
+            );
+        }
+        let message = strip_location(&inner.to_string());
+        AppError::validation(vec![FieldError::new(
+            field_of(&path, &message),
+            message,
+        )])
+    })?;
+    deserializer.end().map_err(|e| {
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the request body is not valid JSON: {e}"),
+        )
+    })?;
+    Ok(value)
+}
+
+/// serde's path ends at an unknown field but stops at the parent object of a
+/// missing one, whose name is only in the message: join the two.
+pub fn field_of(path: &str, message: &str) -> String {
+    let parent = if path == "." { "" } else { path };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    match (missing, parent) {
+        (Some(name), "") => name.to_string(),
+        (Some(name), parent) => format!("{parent}.{name}"),
+        (None, "") => "body".to_string(),
+        (None, parent) => parent.to_string(),
+    }
+}
+
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}

@@ -1,0 +1,13 @@
+//! HTTP plumbing shared by every resource: extractors that answer problem
+//! documents, the list envelope and its cursors, request ids, fallbacks.
+
+pub mod body;
+pub mod fallback;
+pub mod page;
+pub mod patch;
+pub mod query;
+pub mod request_id;
+
+pub use body::ValidJson;
+pub use page::{Cursor, PageParams, paginate};
+pub use query::ValidQuery;

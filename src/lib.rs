@@ -1,0 +1,10 @@
+pub mod cities;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod startup;
+pub mod validate;

@@ -1,0 +1,73 @@
+//! Field checks shared by every resource. Each pushes a `FieldError` and
+//! returns the cleaned value, so a request can report every bad field at once.
+
+use crate::error::FieldError;
+
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Collects the errors of one request body.
+#[derive(Default)]
+pub struct Errors(pub Vec<FieldError>);
+
+impl Errors {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A required value; records an error when it is missing.
+    pub fn required<T>(&mut self, field: &str, value: Option<T>) -> Option<T> {
+        if value.is_none() {
+            self.add(field, "is required");
+        }
+        value
+    }
+
+    /// Trimmed text of 1..=max characters with no control characters.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            self.add(field, "must not be empty");
+        } else if trimmed.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        } else if trimmed.chars().any(char::is_control) {
+            self.add(field, "must not contain control characters");
+        }
+        trimmed.to_string()
+    }
+
+    /// An ISO 3166-1 alpha-2 code in the current list.
+    pub fn country_code(&mut self, field: &str, code: &str) {
+        if !is_country_code(code) {
+            self.add(
+                field,
+                format!("`{code}` is not an ISO 3166-1 alpha-2 country code (e.g. RU, US, JP)"),
+            );
+        }
+    }
+
+    /// A BCP 47 language tag such as `ru`, `ja` or `pt-BR`.
+    pub fn language_tag(&mut self, field: &str, tag: &str) {
+        let valid = language_tags::LanguageTag::parse(tag)
+            .map(|t| t.validate().is_ok())
+            .unwrap_or(false);
+        if !valid {
+            self.add(field, format!("`{tag}` is not a BCP 47 language tag"));
+        }
+    }
+
+    pub fn range<T: PartialOrd + std::fmt::Display>(&mut self, field: &str, value: T, min: T, max: T) {
+        if !(value >= min && value <= max) {
+            self.add(field, format!("must be between {min} and {max}"));
+        }
+    }
+}
+
+pub fn is_country_code(code: &str) -> bool {
+    code.len() == 2
+        && code.bytes().all(|b| b.is_ascii_uppercase())
+        && rust_iso3166::from_alpha2(code).is_some()
+}
