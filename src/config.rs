@@ -3,13 +3,22 @@
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "twinning", version, about = "The registry of twin-city relationships: a JSON REST API")]
+#[command(
+    name = "twinning",
+    version,
+    about = "The registry of twin-city relationships: a JSON REST API"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
     /// SQLite file path (or sqlite://PATH), or a postgres:// URL.
-    #[arg(long, env = "DATABASE_URL", default_value = "twinning.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "twinning.db",
+        global = true
+    )]
     pub database_url: String,
 }
 

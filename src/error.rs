@@ -188,6 +188,12 @@ impl From<DieselError> for AppError {
                     "the change would break a reference between resources",
                 )
             }
+            DieselError::DatabaseError(DatabaseErrorKind::CheckViolation, info) => {
+                AppError::validation(vec![FieldError::new(
+                    info.column_name().unwrap_or("body"),
+                    "is out of the allowed range",
+                )])
+            }
             _ => AppError::internal(format!("database: {error}")),
         }
     }

@@ -19,7 +19,9 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "health",
     responses((status = 200, description = "The process is alive", body = Health)))]
 pub async fn healthz() -> web::Json<Health> {
-    web::Json(Health { status: "ok".into() })
+    web::Json(Health {
+        status: "ok".into(),
+    })
 }
 
 /// The database answers.
@@ -40,5 +42,7 @@ pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Health>, AppError> {
         })
     })
     .await?;
-    Ok(web::Json(Health { status: "ready".into() }))
+    Ok(web::Json(Health {
+        status: "ready".into(),
+    }))
 }

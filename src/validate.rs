@@ -59,7 +59,13 @@ impl Errors {
         }
     }
 
-    pub fn range<T: PartialOrd + std::fmt::Display>(&mut self, field: &str, value: T, min: T, max: T) {
+    pub fn range<T: PartialOrd + std::fmt::Display>(
+        &mut self,
+        field: &str,
+        value: T,
+        min: T,
+        max: T,
+    ) {
         if !(value >= min && value <= max) {
             self.add(field, format!("must be between {min} and {max}"));
         }

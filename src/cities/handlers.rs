@@ -50,7 +50,10 @@ pub async fn list_cities(
     let page = PageParams::<CityKey>::new(query.limit, query.cursor.as_deref())?;
     let words: Vec<String> = match &query.q {
         Some(q) if q.chars().count() > 200 => {
-            return Err(AppError::invalid_parameter("q", "must be at most 200 characters"));
+            return Err(AppError::invalid_parameter(
+                "q",
+                "must be at most 200 characters",
+            ));
         }
         Some(q) => search::words(q).collect(),
         None => Vec::new(),
@@ -63,15 +66,18 @@ pub async fn list_cities(
     }
     if query.q.is_some() && words.is_empty() {
         // Only punctuation: no name can match.
-        return Ok(web::Json(CityPage { items: Vec::new(), next_cursor: None }));
+        return Ok(web::Json(CityPage {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
     }
-    if let Some(country) = &query.country {
-        if !is_country_code(country) {
-            return Err(AppError::invalid_parameter(
-                "country",
-                "must be an ISO 3166-1 alpha-2 country code such as RU",
-            ));
-        }
+    if let Some(country) = &query.country
+        && !is_country_code(country)
+    {
+        return Err(AppError::invalid_parameter(
+            "country",
+            "must be an ISO 3166-1 alpha-2 country code such as RU",
+        ));
     }
     let filter = CityFilter {
         words,

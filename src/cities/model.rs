@@ -141,10 +141,10 @@ pub struct CityPatch {
     #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = BTreeMap<String, String>)]
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub names: Option<Option<BTreeMap<String, String>>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Option<Vec<String>>)]
     pub alternate_names: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = String, pattern = "^[A-Z]{2}$")]

@@ -111,7 +111,9 @@ pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>
     }
     // Both backends understand NULLS LAST; it matches the indexes of the migrations.
     Ok(query
-        .order(sql::<Untyped>("cities.population DESC NULLS LAST, cities.id ASC"))
+        .order(sql::<Untyped>(
+            "cities.population DESC NULLS LAST, cities.id ASC",
+        ))
         .limit(filter.limit + 1)
         .load(conn)?)
 }
@@ -149,7 +151,11 @@ fn unique_conflict(conn: &mut DbConnection, error: DieselError, city: &CityValue
     let DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) = &error else {
         return error.into();
     };
-    let about = format!("{} {}", info.message(), info.constraint_name().unwrap_or(""));
+    let about = format!(
+        "{} {}",
+        info.message(),
+        info.constraint_name().unwrap_or("")
+    );
     let existing = if about.contains("wikidata_id") {
         city.wikidata_id.as_ref().and_then(|q| {
             cities::table

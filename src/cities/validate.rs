@@ -48,10 +48,11 @@ pub fn validate(city: NewCity, now: NaiveDateTime) -> Result<ValidCity, AppError
         }
     }
 
-    let country_code = e.required("country_code", city.country_code).unwrap_or_default();
-    if !country_code.is_empty() {
-        e.country_code("country_code", &country_code);
+    let country_code = e.required("country_code", city.country_code);
+    if let Some(code) = &country_code {
+        e.country_code("country_code", code);
     }
+    let country_code = country_code.unwrap_or_default();
 
     if let Some(code) = &city.subdivision_code {
         if country_code.is_empty() {
@@ -62,7 +63,10 @@ pub fn validate(city: NewCity, now: NaiveDateTime) -> Result<ValidCity, AppError
                 format!("must start with the country code, as in `{country_code}-…`"),
             );
         } else if rust_iso3166::iso3166_2::from_code(code).is_none() {
-            e.add("subdivision_code", format!("`{code}` is not an ISO 3166-2 code"));
+            e.add(
+                "subdivision_code",
+                format!("`{code}` is not an ISO 3166-2 code"),
+            );
         }
     }
 
@@ -75,15 +79,18 @@ pub fn validate(city: NewCity, now: NaiveDateTime) -> Result<ValidCity, AppError
         (None, Some(_)) => e.add("latitude", "is required when longitude is given"),
         (None, None) => {}
     }
-    if let Some(population) = city.population {
-        if population < 0 {
-            e.add("population", "must not be negative");
-        }
+    if let Some(population) = city.population
+        && population < 0
+    {
+        e.add("population", "must not be negative");
     }
-    if let Some(tz) = &city.timezone {
-        if chrono_tz::Tz::from_str(tz).is_err() {
-            e.add("timezone", format!("`{tz}` is not an IANA time zone name (e.g. Asia/Tokyo)"));
-        }
+    if let Some(tz) = &city.timezone
+        && chrono_tz::Tz::from_str(tz).is_err()
+    {
+        e.add(
+            "timezone",
+            format!("`{tz}` is not an IANA time zone name (e.g. Asia/Tokyo)"),
+        );
     }
     if let Some(q) = &city.wikidata_id {
         let digits = q.strip_prefix('Q').unwrap_or("");
@@ -95,10 +102,10 @@ pub fn validate(city: NewCity, now: NaiveDateTime) -> Result<ValidCity, AppError
             e.add("wikidata_id", "must be `Q` followed by digits, e.g. Q883");
         }
     }
-    if let Some(id) = city.geonames_id {
-        if id < 1 {
-            e.add("geonames_id", "must be a positive integer");
-        }
+    if let Some(id) = city.geonames_id
+        && id < 1
+    {
+        e.add("geonames_id", "must be a positive integer");
     }
     if !e.is_empty() {
         return Err(AppError::validation(e.0));

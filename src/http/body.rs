@@ -20,9 +20,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map_or(1 << 20, |limit| limit.0);
+        let limit = req.app_data::<BodyLimit>().map_or(1 << 20, |limit| limit.0);
         let checked = check_headers(req, limit);
         let mut payload = payload.take();
         Box::pin(async move {
@@ -102,10 +100,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             );
         }
         let message = strip_location(&inner.to_string());
-        AppError::validation(vec![FieldError::new(
-            field_of(&path, &message),
-            message,
-        )])
+        AppError::validation(vec![FieldError::new(field_of(&path, &message), message)])
     })?;
     deserializer.end().map_err(|e| {
         AppError::new(

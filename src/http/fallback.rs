@@ -22,15 +22,21 @@ pub fn method_not_allowed(
     allow: &'static str,
 ) -> impl Fn(HttpRequest) -> std::future::Ready<HttpResponse> + Clone + 'static {
     move |req: HttpRequest| {
-        std::future::ready(AppError {
-            allow: Some(allow),
-            ..AppError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!("{} is not allowed on {}; allowed: {allow}", req.method(), req.path()),
-            )
-        }
-        .error_response())
+        std::future::ready(
+            AppError {
+                allow: Some(allow),
+                ..AppError::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method_not_allowed",
+                    format!(
+                        "{} is not allowed on {}; allowed: {allow}",
+                        req.method(),
+                        req.path()
+                    ),
+                )
+            }
+            .error_response(),
+        )
     }
 }
 
@@ -69,4 +75,3 @@ pub fn to_problem<B: MessageBody + 'static>(
         ServiceResponse::new(req, new).map_into_right_body(),
     ))
 }
-

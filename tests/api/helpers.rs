@@ -1,0 +1,235 @@
+//! `spawn_app()`: the real app on a random port, with a database of its own:
+//! a temporary SQLite file, or (with `TEST_DATABASE_URL=postgres://…`) a fresh
+//! PostgreSQL schema that is dropped when the test ends.
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use reqwest::{Client, Response};
+use serde_json::Value;
+use std::net::TcpListener;
+use twinning::config::ServeArgs;
+use twinning::db::{DatabaseUrl, Db};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub database_url: DatabaseUrl,
+    server: actix_web::dev::ServerHandle,
+    _db: TestDb,
+}
+
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, schema: String },
+}
+
+/// A database of the backend under test, empty and not yet migrated.
+pub struct FreshDatabase {
+    pub url: DatabaseUrl,
+    guard: TestDb,
+}
+
+pub fn fresh_database() -> FreshDatabase {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            let schema = format!("test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("TEST_DATABASE_URL does not connect: {e}"));
+            admin
+                .batch_execute(&format!("CREATE SCHEMA {schema}"))
+                .expect("create the test schema");
+            let separator = if admin_url.contains('?') { '&' } else { '?' };
+            let url = format!("{admin_url}{separator}options=-csearch_path%3D{schema}");
+            FreshDatabase {
+                url: DatabaseUrl::parse(&url).expect("a postgres URL"),
+                guard: TestDb::Postgres { admin_url, schema },
+            }
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let path = dir.path().join("test.db");
+            FreshDatabase {
+                url: DatabaseUrl::parse(&path.to_string_lossy()).expect("a file path"),
+                guard: TestDb::Sqlite(dir),
+            }
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(ServeArgs::from_env()).await
+}
+
+pub async fn spawn_app_with(mut settings: ServeArgs) -> TestApp {
+    let FreshDatabase { url, guard } = fresh_database();
+    settings.db_pool_size = 3;
+    let db = Db::connect(&url, settings.db_pool_size).expect("the test database opens");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("a bound address").port();
+    let server = twinning::startup::run(listener, db, &settings).expect("the server starts");
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: Client::new(),
+        database_url: url,
+        server: handle,
+        _db: guard,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent now; the workers close the pool as they go.
+        drop(self.server.stop(false));
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, schema } = self
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET is sent")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST is sent")
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .patch(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("PATCH is sent")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.client
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("DELETE is sent")
+    }
+
+    /// Creates a city and returns its id; panics unless the API answers 201.
+    pub async fn create_city(&self, body: Value) -> i64 {
+        let response = self.post_json("/api/v1/cities", &body).await;
+        let status = response.status().as_u16();
+        let json: Value = response.json().await.expect("a JSON body");
+        assert_eq!(status, 201, "creating {body} answered {json}");
+        json["id"].as_i64().expect("an id")
+    }
+}
+
+/// Reads a problem document and checks its status, content type and code.
+pub async fn assert_problem(response: Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body: Value = response.json().await.expect("a JSON problem document");
+    assert_eq!(
+        content_type, "application/problem+json",
+        "content type of {body}"
+    );
+    assert_eq!(body["code"], code, "code of {body}");
+    assert_eq!(body["status"], status, "status field of {body}");
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+/// The `field` of every entry of a problem's `errors`.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The four cities of the seed story.
+pub mod story {
+    use serde_json::{Value, json};
+
+    pub fn veliky_novgorod() -> Value {
+        json!({
+            "name": "Veliky Novgorod",
+            "names": {"ru": "Великий Новгород", "en": "Veliky Novgorod"},
+            "alternate_names": ["Novgorod", "Velikiy Novgorod"],
+            "country_code": "RU", "subdivision_code": "RU-NGR",
+            "latitude": 58.52131, "longitude": 31.27104, "population": 222868,
+            "timezone": "Europe/Moscow", "geonames_id": 519336
+        })
+    }
+
+    pub fn rochester() -> Value {
+        json!({
+            "name": "Rochester",
+            "names": {"en": "Rochester", "ru": "Рочестер"},
+            "country_code": "US", "subdivision_code": "US-NY",
+            "latitude": 43.15478, "longitude": -77.61556, "population": 209802,
+            "timezone": "America/New_York", "geonames_id": 5134086, "wikidata_id": "Q49218"
+        })
+    }
+
+    pub fn rochester_minnesota() -> Value {
+        json!({
+            "name": "Rochester", "country_code": "US", "subdivision_code": "US-MN",
+            "latitude": 44.02163, "longitude": -92.4699, "population": 112225,
+            "timezone": "America/Chicago", "geonames_id": 5043473
+        })
+    }
+
+    pub fn sapporo() -> Value {
+        json!({
+            "name": "Sapporo",
+            "names": {"ja": "札幌市", "ru": "Саппоро"},
+            "country_code": "JP", "subdivision_code": "JP-01",
+            "latitude": 43.06667, "longitude": 141.35, "population": 1973832,
+            "timezone": "Asia/Tokyo", "geonames_id": 2128295, "wikidata_id": "Q37951"
+        })
+    }
+
+    pub fn novosibirsk() -> Value {
+        json!({
+            "name": "Novosibirsk",
+            "names": {"ru": "Новосибирск"},
+            "country_code": "RU", "subdivision_code": "RU-NVS",
+            "latitude": 55.02259, "longitude": 82.93175, "population": 1612833,
+            "timezone": "Asia/Novosibirsk", "geonames_id": 1496747, "wikidata_id": "Q883"
+        })
+    }
+}

@@ -1,0 +1,11 @@
+//! The API as a client sees it: real HTTP against the real app and a real
+//! database (SQLite by default, PostgreSQL with TEST_DATABASE_URL).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cities;
+mod errors;
+mod health;
+mod helpers;
+mod migrations;
+mod openapi;
+mod search;
