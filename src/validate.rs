@@ -72,8 +72,13 @@ impl Errors {
     }
 }
 
+/// Codes outside ISO 3166-1 that registries of places use all the same:
+/// `XK` (Kosovo), user-assigned, as GeoNames, Wikidata and the EU write it.
+const USER_ASSIGNED_COUNTRY_CODES: [&str; 1] = ["XK"];
+
 pub fn is_country_code(code: &str) -> bool {
     code.len() == 2
         && code.bytes().all(|b| b.is_ascii_uppercase())
-        && rust_iso3166::from_alpha2(code).is_some()
+        && (rust_iso3166::from_alpha2(code).is_some()
+            || USER_ASSIGNED_COUNTRY_CODES.contains(&code))
 }

@@ -387,3 +387,27 @@ async fn control_characters_and_overlong_names_are_refused() {
         assert_eq!(error_fields(&problem), vec!["name"]);
     }
 }
+
+#[actix_web::test]
+async fn kosovo_is_accepted_under_its_user_assigned_code_xk() {
+    let app = spawn_app().await;
+    let id = app
+        .create_city(
+            json!({"name": "Pristina", "country_code": "XK", "names": {"sq": "Prishtinë"}}),
+        )
+        .await;
+    let page: Value = app
+        .get("/api/v1/cities?country=XK")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], id);
+    let page: Value = app
+        .get("/api/v1/cities?q=prishtine")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], id, "found without the diacritic");
+}
