@@ -6,3 +6,8 @@ use chrono::{NaiveDateTime, SubsecRound, Utc};
 pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(6)
 }
+
+/// Today's date in UTC.
+pub fn today() -> chrono::NaiveDate {
+    Utc::now().date_naive()
+}

@@ -1,10 +1,13 @@
+pub mod anniversaries;
 pub mod cities;
 pub mod clock;
 pub mod config;
+pub mod dates;
 pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
 pub mod openapi;
 pub mod startup;
+pub mod twinnings;
 pub mod validate;

@@ -1,8 +1,10 @@
 //! The OpenAPI document, generated from the handlers and types.
 
+use crate::anniversaries::{handlers as anniversaries, model as anniversary};
 use crate::cities::{handlers as cities, model as city};
 use crate::error::{FieldError, Problem};
 use crate::health;
+use crate::twinnings::{handlers as twinnings, model as twinning};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
@@ -23,12 +25,30 @@ a stable `code`; validation errors name each offending field in `errors`. Every 
         cities::get_city,
         cities::update_city,
         cities::delete_city,
+        twinnings::list_city_twinnings,
+        twinnings::list_twinnings,
+        twinnings::create_twinning,
+        twinnings::get_twinning,
+        twinnings::update_twinning,
+        twinnings::delete_twinning,
+        anniversaries::next_anniversaries,
+        anniversaries::list_anniversaries,
+        anniversaries::anniversary_feed,
         health::healthz,
         health::readyz,
     ),
-    components(schemas(Problem, FieldError, city::City, city::NewCity, city::CityPatch, city::CityPage, health::Health)),
+    components(schemas(
+        Problem, FieldError, health::Health,
+        city::City, city::NewCity, city::CityPatch, city::CityPage,
+        twinning::Twinning, twinning::NewTwinning, twinning::TwinningPatch, twinning::TwinningPage,
+        twinning::CityTwinning, twinning::CityTwinningPage, twinning::CitySummary,
+        twinning::StatusChange, twinning::AnniversaryDate, twinning::TwinningKind, twinning::TwinningStatus,
+        anniversary::Anniversary, anniversary::AnniversaryPage, anniversary::AnniversaryDatePage,
+    )),
     tags(
         (name = "cities", description = "Cities and their names in every language"),
+        (name = "twinnings", description = "Twinnings: unordered pairs of cities, with start dates and status history"),
+        (name = "anniversaries", description = "Anniversaries of twinnings, derived from their start dates (also as an iCalendar feed)"),
         (name = "health", description = "Probes for operators"),
     )
 )]

@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::http::body::BodyLimit;
 use crate::http::{fallback, request_id};
-use crate::{cities, health, openapi};
+use crate::{anniversaries, cities, health, openapi, twinnings};
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
@@ -28,7 +28,12 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
             .wrap(ErrorHandlers::new().default_handler(fallback::to_problem))
             .wrap(from_fn(request_id::middleware))
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms id=%{x-request-id}o"#))
-            .service(web::scope("/api/v1").configure(cities::configure))
+            .service(
+                web::scope("/api/v1")
+                    .configure(cities::configure)
+                    .configure(twinnings::configure)
+                    .configure(anniversaries::configure),
+            )
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))
             .route(

@@ -1,6 +1,7 @@
 //! Field checks shared by every resource. Each pushes a `FieldError` and
 //! returns the cleaned value, so a request can report every bad field at once.
 
+use crate::dates::PartialDate;
 use crate::error::FieldError;
 
 pub const MAX_NAME_CHARS: usize = 200;
@@ -75,6 +76,47 @@ impl Errors {
 /// Codes outside ISO 3166-1 that registries of places use all the same:
 /// `XK` (Kosovo), user-assigned, as GeoNames, Wikidata and the EU write it.
 const USER_ASSIGNED_COUNTRY_CODES: [&str; 1] = ["XK"];
+
+impl Errors {
+    /// A reduced-precision date (YYYY, YYYY-MM or YYYY-MM-DD).
+    pub fn partial_date(&mut self, field: &str, text: Option<&str>) -> Option<PartialDate> {
+        let text = text?;
+        PartialDate::parse(text)
+            .map_err(|message| self.add(field, message))
+            .ok()
+    }
+
+    /// A list of absolute http(s) URLs.
+    pub fn urls(&mut self, field: &str, urls: &[String]) {
+        if urls.len() > MAX_URLS {
+            self.add(field, format!("must have at most {MAX_URLS} entries"));
+        }
+        for (i, text) in urls.iter().enumerate() {
+            let ok = text.len() <= 2000
+                && url::Url::parse(text)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+            if !ok {
+                self.add(format!("{field}[{i}]"), "must be an http or https URL");
+            }
+        }
+    }
+
+    /// Optional free text of at most `max` characters (line breaks allowed).
+    pub fn long_text(&mut self, field: &str, text: Option<&str>, max: usize) -> Option<String> {
+        let text = text?.trim();
+        if text.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        } else if text
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
+            self.add(field, "must not contain control characters");
+        }
+        (!text.is_empty()).then(|| text.to_string())
+    }
+}
+
+pub const MAX_URLS: usize = 20;
 
 pub fn is_country_code(code: &str) -> bool {
     code.len() == 2

@@ -29,5 +29,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// An unordered pair of cities: `city_low_id < city_high_id`.
+    twinnings (id) {
+        id -> BigInt,
+        city_low_id -> BigInt,
+        city_high_id -> BigInt,
+        kind -> Text,
+        status -> Text,
+        established -> Nullable<Text>,
+        established_year -> Nullable<Integer>,
+        /// MMDD of the start, 00 where unknown.
+        established_md -> Integer,
+        ended -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        /// JSON array of URLs.
+        source_urls -> Text,
+        /// JSON array of `StatusChange`.
+        status_history -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(city_search_tokens -> cities (city_id));
-diesel::allow_tables_to_appear_in_same_query!(cities, city_search_tokens);
+diesel::allow_tables_to_appear_in_same_query!(cities, city_search_tokens, twinnings);

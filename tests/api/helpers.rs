@@ -233,3 +233,31 @@ pub mod story {
         })
     }
 }
+
+/// The cities of the story, created; their ids by short name.
+pub struct StoryCities {
+    pub novgorod: i64,
+    pub rochester: i64,
+    pub sapporo: i64,
+    pub novosibirsk: i64,
+}
+
+impl TestApp {
+    pub async fn create_story_cities(&self) -> StoryCities {
+        StoryCities {
+            novgorod: self.create_city(story::veliky_novgorod()).await,
+            rochester: self.create_city(story::rochester()).await,
+            sapporo: self.create_city(story::sapporo()).await,
+            novosibirsk: self.create_city(story::novosibirsk()).await,
+        }
+    }
+
+    /// Registers a twinning and returns its id; panics unless the API answers 201.
+    pub async fn create_twinning(&self, body: Value) -> i64 {
+        let response = self.post_json("/api/v1/twinnings", &body).await;
+        let status = response.status().as_u16();
+        let json: Value = response.json().await.expect("a JSON body");
+        assert_eq!(status, 201, "registering {body} answered {json}");
+        json["id"].as_i64().expect("an id")
+    }
+}

@@ -2,6 +2,7 @@
 //! database (SQLite by default, PostgreSQL with TEST_DATABASE_URL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod anniversaries;
 mod cities;
 mod errors;
 mod health;
@@ -9,3 +10,4 @@ mod helpers;
 mod migrations;
 mod openapi;
 mod search;
+mod twinnings;

@@ -1,0 +1,27 @@
+//! Anniversaries, derived from twinnings' start dates and never stored.
+
+pub mod handlers;
+pub mod ics;
+pub mod model;
+pub mod queries;
+
+use crate::http::fallback::method_not_allowed;
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/anniversaries")
+            .route(web::get().to(handlers::list_anniversaries))
+            .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/anniversaries.ics")
+            .route(web::get().to(handlers::anniversary_feed))
+            .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/twinnings/{id}/anniversaries")
+            .route(web::get().to(handlers::next_anniversaries))
+            .default_service(web::to(method_not_allowed("GET"))),
+    );
+}

@@ -1,0 +1,333 @@
+//! The HTTP handlers of `/api/v1/twinnings` and `/api/v1/cities/{id}/twinnings`.
+
+use super::model::{
+    CityTwinning, CityTwinningPage, NewTwinning, Twinning, TwinningKind, TwinningPage,
+    TwinningPatch, TwinningRow, TwinningStatus,
+};
+use super::queries::{self, Condition};
+use super::validate::{validate_new, validate_patch};
+use super::view::{city_ids, to_twinning};
+use crate::cities::model::City;
+use crate::dates::PartialDate;
+use crate::db::{Db, DbConnection};
+use crate::error::{AppError, Problem};
+use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
+use crate::validate::is_country_code;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Embeds the cities of each row (one query for the whole page).
+pub fn render(
+    conn: &mut DbConnection,
+    rows: Vec<TwinningRow>,
+    today: NaiveDate,
+) -> Result<Vec<Twinning>, AppError> {
+    let cities = queries::summaries(conn, &city_ids(&rows))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| to_twinning(r, &cities, today))
+        .collect())
+}
+
+pub fn country_param(name: &str, value: Option<String>) -> Result<Option<String>, AppError> {
+    match value {
+        Some(code) if !is_country_code(&code) => Err(AppError::invalid_parameter(
+            name,
+            "must be an ISO 3166-1 alpha-2 country code such as RU",
+        )),
+        other => Ok(other),
+    }
+}
+
+pub fn date_param(name: &str, value: Option<&str>) -> Result<Option<PartialDate>, AppError> {
+    value
+        .map(|v| PartialDate::parse(v).map_err(|m| AppError::invalid_parameter(name, m)))
+        .transpose()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TwinningListQuery {
+    /// Only twinnings of this city.
+    pub city_id: Option<i64>,
+    /// Only twinnings with a city in this country (ISO 3166-1 alpha-2).
+    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    pub country: Option<String>,
+    /// Only twinnings whose other city (besides `city_id` or `country`) is in this country.
+    #[param(pattern = "^[A-Z]{2}$", example = "JP")]
+    pub partner_country: Option<String>,
+    pub kind: Option<TwinningKind>,
+    pub status: Option<TwinningStatus>,
+    /// Started on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[param(example = "1990")]
+    pub established_after: Option<String>,
+    /// Started on or before this date (YYYY, YYYY-MM or YYYY-MM-DD).
+    #[param(example = "1999-12")]
+    pub established_before: Option<String>,
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Find twinnings, oldest registration first.
+#[utoipa::path(
+    get, path = "/api/v1/twinnings", tag = "twinnings",
+    params(TwinningListQuery),
+    responses(
+        (status = 200, description = "One page of twinnings, by id", body = TwinningPage),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_twinnings(
+    db: web::Data<Db>,
+    query: ValidQuery<TwinningListQuery>,
+) -> Result<web::Json<TwinningPage>, AppError> {
+    let q = query.0;
+    let page = PageParams::<i64>::new(q.limit, q.cursor.as_deref())?;
+    let country = country_param("country", q.country)?;
+    let partner = country_param("partner_country", q.partner_country)?;
+    let after = date_param("established_after", q.established_after.as_deref())?;
+    let before = date_param("established_before", q.established_before.as_deref())?;
+    let mut conditions: Vec<Condition> = Vec::new();
+    match (q.city_id, &country, &partner) {
+        (Some(city), _, Some(partner)) => {
+            conditions.push(queries::city_with_partner_in(city, partner))
+        }
+        (Some(city), _, None) => conditions.push(queries::involves(city)),
+        _ => {}
+    }
+    match (&country, &partner, q.city_id) {
+        (Some(country), Some(partner), None) => {
+            conditions.push(queries::between_countries(country, partner))
+        }
+        (Some(country), _, _) => conditions.push(queries::in_country(country)),
+        (None, Some(partner), None) => conditions.push(queries::in_country(partner)),
+        _ => {}
+    }
+    if let Some(kind) = q.kind {
+        conditions.push(Box::new(
+            crate::db::schema::twinnings::kind.eq(kind.as_str()),
+        ));
+    }
+    if let Some(status) = q.status {
+        conditions.push(Box::new(
+            crate::db::schema::twinnings::status.eq(status.as_str()),
+        ));
+    }
+    if let Some(after) = after {
+        conditions.push(queries::established_from(after));
+    }
+    if let Some(before) = before {
+        conditions.push(queries::established_until(before));
+    }
+    let (limit, after_id) = (page.limit, page.after);
+    let today = crate::clock::today();
+    let (items, next_cursor) = db
+        .read(move |conn| {
+            let rows = queries::list(conn, conditions, after_id, limit)?;
+            let (rows, next) = paginate(rows, limit, |r| r.id);
+            Ok((render(conn, rows, today)?, next))
+        })
+        .await?;
+    Ok(web::Json(TwinningPage { items, next_cursor }))
+}
+
+use diesel::ExpressionMethods;
+
+/// Register a twinning between two cities.
+#[utoipa::path(
+    post, path = "/api/v1/twinnings", tag = "twinnings",
+    request_body = NewTwinning,
+    responses(
+        (status = 201, description = "The twinning was registered", body = Twinning,
+            headers(("Location" = String, description = "Path of the new twinning"))),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The two cities are already twinned (code `twinning_exists`, with `existing`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid, a city twins with itself, or a city does not exist", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_twinning(
+    db: web::Data<Db>,
+    body: ValidJson<NewTwinning>,
+) -> Result<HttpResponse, AppError> {
+    let city_ids = body.0.city_ids.clone().unwrap_or_default();
+    let today = crate::clock::today();
+    let values = validate_new(body.0, today, crate::clock::now())?;
+    let twinning = db
+        .write(move |conn| {
+            let row = queries::insert(conn, &values, &city_ids)?;
+            render(conn, vec![row], today)?
+                .pop()
+                .ok_or_else(|| AppError::internal("created twinning not rendered"))
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/twinnings/{}", twinning.id),
+        ))
+        .json(twinning))
+}
+
+/// One twinning.
+#[utoipa::path(
+    get, path = "/api/v1/twinnings/{id}", tag = "twinnings",
+    params(("id" = i64, Path, description = "Twinning id")),
+    responses(
+        (status = 200, description = "The twinning", body = Twinning),
+        (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_twinning(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> Result<web::Json<Twinning>, AppError> {
+    let id = id.into_inner();
+    let today = crate::clock::today();
+    let twinning = db
+        .read(move |conn| {
+            let row = queries::find(conn, id)?;
+            one(render(conn, vec![row], today)?)
+        })
+        .await?;
+    Ok(web::Json(twinning))
+}
+
+fn one(mut items: Vec<Twinning>) -> Result<Twinning, AppError> {
+    items
+        .pop()
+        .ok_or_else(|| AppError::internal("twinning not rendered"))
+}
+
+/// Change a twinning; a new `status` is recorded in its history with `status_since` and `status_reason`.
+#[utoipa::path(
+    patch, path = "/api/v1/twinnings/{id}", tag = "twinnings",
+    params(("id" = i64, Path, description = "Twinning id")),
+    request_body = TwinningPatch,
+    responses(
+        (status = 200, description = "The twinning as changed", body = Twinning),
+        (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid; each is named in `errors`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_twinning(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    body: ValidJson<TwinningPatch>,
+) -> Result<web::Json<Twinning>, AppError> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let today = crate::clock::today();
+    let twinning = db
+        .write(move |conn| {
+            let current = queries::find(conn, id)?;
+            let values = validate_patch(&current, patch, today, crate::clock::now())?;
+            let row = queries::update(conn, id, &values)?;
+            one(render(conn, vec![row], today)?)
+        })
+        .await?;
+    Ok(web::Json(twinning))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteTwinningQuery {
+    /// Also delete the twinning's exchange events (otherwise their existence is a 409).
+    #[param(default = false)]
+    pub cascade: Option<bool>,
+}
+
+/// Remove a twinning.
+#[utoipa::path(
+    delete, path = "/api/v1/twinnings/{id}", tag = "twinnings",
+    params(("id" = i64, Path, description = "Twinning id"), DeleteTwinningQuery),
+    responses(
+        (status = 204, description = "The twinning was removed"),
+        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The twinning has exchange events and `cascade` is not `true` (code `twinning_has_events`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_twinning(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: ValidQuery<DeleteTwinningQuery>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let _cascade = query.0.cascade.unwrap_or(false);
+    db.write(move |conn| queries::delete(conn, id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CityTwinningsQuery {
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A city's twinnings, each with the partner city in full.
+#[utoipa::path(
+    get, path = "/api/v1/cities/{id}/twinnings", tag = "twinnings",
+    params(("id" = i64, Path, description = "City id"), CityTwinningsQuery),
+    responses(
+        (status = 200, description = "One page of the city's twinnings, by id", body = CityTwinningPage),
+        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_city_twinnings(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: ValidQuery<CityTwinningsQuery>,
+) -> Result<web::Json<CityTwinningPage>, AppError> {
+    let city_id = id.into_inner();
+    let page = PageParams::<i64>::new(query.0.limit, query.0.cursor.as_deref())?;
+    let today = crate::clock::today();
+    let (limit, after) = (page.limit, page.after);
+    let result = db
+        .read(move |conn| {
+            crate::cities::queries::find(conn, city_id)?;
+            let rows = queries::list(conn, vec![queries::involves(city_id)], after, limit)?;
+            let (rows, next_cursor) = paginate(rows, limit, |r| r.id);
+            let partner_ids: Vec<i64> = rows
+                .iter()
+                .map(|r| {
+                    if r.city_low_id == city_id {
+                        r.city_high_id
+                    } else {
+                        r.city_low_id
+                    }
+                })
+                .collect();
+            let mut partners = queries::full_cities(conn, &partner_ids)?;
+            let items = render(conn, rows, today)?
+                .into_iter()
+                .zip(partner_ids)
+                .filter_map(|(twinning, partner)| {
+                    partners.remove(&partner).map(|p| CityTwinning {
+                        twinning,
+                        partner: City::from(p),
+                    })
+                })
+                .collect();
+            Ok(CityTwinningPage { items, next_cursor })
+        })
+        .await?;
+    Ok(web::Json(result))
+}

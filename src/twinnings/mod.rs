@@ -1,0 +1,31 @@
+//! Twinnings: `/api/v1/twinnings` and `/api/v1/cities/{id}/twinnings`.
+
+pub mod handlers;
+pub mod model;
+pub mod queries;
+pub mod validate;
+pub mod view;
+
+use crate::http::fallback::method_not_allowed;
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/twinnings")
+            .route(web::get().to(handlers::list_twinnings))
+            .route(web::post().to(handlers::create_twinning))
+            .default_service(web::to(method_not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/twinnings/{id}")
+            .route(web::get().to(handlers::get_twinning))
+            .route(web::patch().to(handlers::update_twinning))
+            .route(web::delete().to(handlers::delete_twinning))
+            .default_service(web::to(method_not_allowed("GET, PATCH, DELETE"))),
+    )
+    .service(
+        web::resource("/cities/{id}/twinnings")
+            .route(web::get().to(handlers::list_city_twinnings))
+            .default_service(web::to(method_not_allowed("GET"))),
+    );
+}

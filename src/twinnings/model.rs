@@ -1,0 +1,244 @@
+//! Twinnings as stored, as sent and as returned.
+
+use crate::cities::model::City;
+use crate::dates::PartialDate;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What kind of partnership the two cities agreed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TwinningKind {
+    SisterCity,
+    TwinTown,
+    FriendshipCity,
+    PartnerCity,
+    Cooperation,
+}
+
+/// Where a partnership stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TwinningStatus {
+    Planned,
+    Active,
+    Suspended,
+    Ended,
+}
+
+macro_rules! text_enum {
+    ($t:ty { $($variant:ident = $text:literal),* $(,)? }) => {
+        impl $t {
+            pub fn as_str(&self) -> &'static str {
+                match self { $(Self::$variant => $text),* }
+            }
+            pub fn from_text(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+text_enum!(TwinningKind {
+    SisterCity = "sister_city",
+    TwinTown = "twin_town",
+    FriendshipCity = "friendship_city",
+    PartnerCity = "partner_city",
+    Cooperation = "cooperation",
+});
+
+text_enum!(TwinningStatus {
+    Planned = "planned",
+    Active = "active",
+    Suspended = "suspended",
+    Ended = "ended",
+});
+
+/// A row of `twinnings`.
+#[derive(Debug, Clone, Queryable)]
+pub struct TwinningRow {
+    pub id: i64,
+    pub city_low_id: i64,
+    pub city_high_id: i64,
+    pub kind: String,
+    pub status: String,
+    pub established: Option<String>,
+    pub established_year: Option<i32>,
+    pub established_md: i32,
+    pub ended: Option<String>,
+    pub notes: Option<String>,
+    pub source_urls: String,
+    pub status_history: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A city as embedded in a twinning.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
+#[schema(example = json!({"id": 1, "name": "Veliky Novgorod", "country_code": "RU"}))]
+pub struct CitySummary {
+    pub id: i64,
+    pub name: String,
+    pub country_code: String,
+}
+
+/// One entry of a twinning's status history.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(example = json!({"status": "suspended", "since": "2022-03", "reason": "Exchanges paused by the city council"}))]
+pub struct StatusChange {
+    pub status: TwinningStatus,
+    /// Since when (YYYY, YYYY-MM or YYYY-MM-DD), when known.
+    #[schema(value_type = Option<String>, example = "2022-03")]
+    pub since: Option<PartialDate>,
+    pub reason: Option<String>,
+}
+
+/// The N-th anniversary of a twinning's start, at the start date's precision.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(example = json!({"years": 40, "date": "2030"}))]
+pub struct AnniversaryDate {
+    pub years: i32,
+    #[schema(value_type = String, example = "2030")]
+    pub date: PartialDate,
+}
+
+/// A twinning: an unordered pair of cities.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1,
+    "cities": [
+        {"id": 1, "name": "Veliky Novgorod", "country_code": "RU"},
+        {"id": 2, "name": "Rochester", "country_code": "US"}
+    ],
+    "kind": "sister_city",
+    "status": "active",
+    "established": "1990",
+    "ended": null,
+    "status_history": [{"status": "active", "since": "1990", "reason": null}],
+    "notes": "30th anniversary marked in 2020 with video greetings in Russian and English.",
+    "source_urls": ["https://www.example.org/novgorod-rochester"],
+    "next_anniversary": {"years": 37, "date": "2027"},
+    "created_at": "2026-11-27T08:00:00Z",
+    "updated_at": "2026-11-27T08:00:00Z"
+}))]
+pub struct Twinning {
+    pub id: i64,
+    /// The two cities, by id.
+    pub cities: Vec<CitySummary>,
+    pub kind: TwinningKind,
+    pub status: TwinningStatus,
+    /// Start: YYYY, YYYY-MM or YYYY-MM-DD, as precise as it is known.
+    #[schema(value_type = Option<String>, example = "1990")]
+    pub established: Option<PartialDate>,
+    #[schema(value_type = Option<String>)]
+    pub ended: Option<PartialDate>,
+    /// Every status the twinning has had, oldest first.
+    pub status_history: Vec<StatusChange>,
+    pub notes: Option<String>,
+    pub source_urls: Vec<String>,
+    /// The next anniversary from today; `null` without a start date or once ended.
+    pub next_anniversary: Option<AnniversaryDate>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A twinning to register.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "city_ids": [1, 2],
+    "kind": "sister_city",
+    "established": "1990",
+    "notes": "Sister cities since 1990.",
+    "source_urls": ["https://www.example.org/novgorod-rochester"]
+}))]
+pub struct NewTwinning {
+    /// The two cities, in either order.
+    #[schema(required = true, value_type = Vec<i64>, min_items = 2, max_items = 2)]
+    pub city_ids: Option<Vec<i64>>,
+    #[schema(required = true, value_type = TwinningKind)]
+    pub kind: Option<TwinningKind>,
+    /// Start: YYYY, YYYY-MM or YYYY-MM-DD. Not in the future unless `status` is `planned`.
+    #[schema(example = "1990")]
+    pub established: Option<String>,
+    /// End: YYYY, YYYY-MM or YYYY-MM-DD; implies status `ended`.
+    pub ended: Option<String>,
+    /// Default `active` (`ended` when `ended` is given).
+    pub status: Option<TwinningStatus>,
+    /// When the status took effect (YYYY, YYYY-MM or YYYY-MM-DD).
+    pub status_since: Option<String>,
+    /// Why the status is what it is.
+    pub status_reason: Option<String>,
+    pub notes: Option<String>,
+    /// http(s) links to sources.
+    #[serde(default)]
+    pub source_urls: Vec<String>,
+}
+
+/// Changes to a twinning: absent fields stay; `null` clears an optional one.
+/// A new `status` is added to `status_history` with `status_since` and `status_reason`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "suspended", "status_since": "2022-03", "status_reason": "Exchanges paused by the city council"}))]
+pub struct TwinningPatch {
+    pub kind: Option<TwinningKind>,
+    pub status: Option<TwinningStatus>,
+    pub status_since: Option<String>,
+    pub status_reason: Option<String>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub established: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub ended: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub notes: Option<Option<String>>,
+    #[serde(default, deserialize_with = "crate::http::patch::nullable")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub source_urls: Option<Option<Vec<String>>>,
+}
+
+/// A validated twinning, ready to be written.
+#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[diesel(table_name = crate::db::schema::twinnings, treat_none_as_null = true)]
+pub struct TwinningValues {
+    pub city_low_id: i64,
+    pub city_high_id: i64,
+    pub kind: String,
+    pub status: String,
+    pub established: Option<String>,
+    pub established_year: Option<i32>,
+    pub established_md: i32,
+    pub ended: Option<String>,
+    pub notes: Option<String>,
+    pub source_urls: String,
+    pub status_history: String,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One page of twinnings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TwinningPage {
+    pub items: Vec<Twinning>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A twinning seen from one of its cities, with the partner in full.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CityTwinning {
+    #[serde(flatten)]
+    pub twinning: Twinning,
+    /// The other city of the pair.
+    pub partner: City,
+}
+
+/// One page of a city's twinnings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CityTwinningPage {
+    pub items: Vec<CityTwinning>,
+    pub next_cursor: Option<String>,
+}

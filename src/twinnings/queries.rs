@@ -1,0 +1,211 @@
+//! The diesel queries of twinnings; each runs on either backend.
+
+use super::model::{CitySummary, TwinningRow, TwinningValues};
+use crate::cities::model::CityRow;
+use crate::dates::PartialDate;
+use crate::db::DbConnection;
+use crate::db::schema::{cities, twinnings};
+use crate::error::{AppError, FieldError};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Bool;
+use std::collections::HashMap;
+
+type Backend = <DbConnection as Connection>::Backend;
+pub type Condition = Box<dyn BoxableExpression<twinnings::table, Backend, SqlType = Bool>>;
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<TwinningRow, AppError> {
+    twinnings::table
+        .find(id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("twinning", id))
+}
+
+/// Id, name and country of each city, for embedding.
+pub fn summaries(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, CitySummary>, AppError> {
+    let found: Vec<CitySummary> = cities::table
+        .filter(cities::id.eq_any(ids))
+        .select((cities::id, cities::name, cities::country_code))
+        .load(conn)?;
+    Ok(found.into_iter().map(|c| (c.id, c)).collect())
+}
+
+pub fn full_cities(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, CityRow>, AppError> {
+    let found: Vec<CityRow> = cities::table.filter(cities::id.eq_any(ids)).load(conn)?;
+    Ok(found.into_iter().map(|c| (c.id, c)).collect())
+}
+
+/// Inserts a twinning; `city_ids` as the client sent them, to name the unknown one.
+pub fn insert(
+    conn: &mut DbConnection,
+    values: &TwinningValues,
+    city_ids: &[i64],
+) -> Result<TwinningRow, AppError> {
+    let known = summaries(conn, city_ids)?;
+    let unknown: Vec<FieldError> = city_ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !known.contains_key(id))
+        .map(|(i, id)| {
+            FieldError::new(
+                format!("city_ids[{i}]"),
+                format!("there is no city with id {id}"),
+            )
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::validation(unknown));
+    }
+    let inserted = diesel::insert_into(twinnings::table)
+        .values((values, twinnings::created_at.eq(values.updated_at)))
+        .returning(twinnings::all_columns)
+        .get_result(conn);
+    match inserted {
+        Ok(row) => Ok(row),
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+            let existing: i64 = twinnings::table
+                .filter(twinnings::city_low_id.eq(values.city_low_id))
+                .filter(twinnings::city_high_id.eq(values.city_high_id))
+                .select(twinnings::id)
+                .first(conn)?;
+            Err(AppError::conflict(
+                "twinning_exists",
+                format!("these two cities are already twinned: twinning {existing}"),
+            )
+            .with_existing(format!("/api/v1/twinnings/{existing}")))
+        }
+        Err(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
+            Err(AppError::validation(vec![FieldError::new(
+                "city_ids",
+                "one of the cities was removed meanwhile",
+            )]))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    values: &TwinningValues,
+) -> Result<TwinningRow, AppError> {
+    diesel::update(twinnings::table.find(id))
+        .set(values)
+        .returning(twinnings::all_columns)
+        .get_result::<TwinningRow>(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("twinning", id))
+}
+
+pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
+    let deleted = diesel::delete(twinnings::table.find(id)).execute(conn)?;
+    if deleted == 0 {
+        return Err(AppError::not_found("twinning", id));
+    }
+    Ok(())
+}
+
+/// The twinning involves this city.
+pub fn involves(city_id: i64) -> Condition {
+    Box::new(
+        twinnings::city_low_id
+            .eq(city_id)
+            .or(twinnings::city_high_id.eq(city_id)),
+    )
+}
+
+fn low_in(country: &str) -> Condition {
+    Box::new(
+        twinnings::city_low_id.eq_any(
+            cities::table
+                .filter(cities::country_code.eq(country.to_string()))
+                .select(cities::id),
+        ),
+    )
+}
+
+fn high_in(country: &str) -> Condition {
+    Box::new(
+        twinnings::city_high_id.eq_any(
+            cities::table
+                .filter(cities::country_code.eq(country.to_string()))
+                .select(cities::id),
+        ),
+    )
+}
+
+/// One city of the pair is in `country`.
+pub fn in_country(country: &str) -> Condition {
+    Box::new(low_in(country).or(high_in(country)))
+}
+
+/// One city is in `country` and the other in `partner`.
+pub fn between_countries(country: &str, partner: &str) -> Condition {
+    Box::new(
+        low_in(country)
+            .and(high_in(partner))
+            .or(low_in(partner).and(high_in(country))),
+    )
+}
+
+/// `city_id` is one city of the pair and the other is in `partner`.
+pub fn city_with_partner_in(city_id: i64, partner: &str) -> Condition {
+    Box::new(
+        twinnings::city_low_id
+            .eq(city_id)
+            .and(high_in(partner))
+            .or(twinnings::city_high_id.eq(city_id).and(low_in(partner))),
+    )
+}
+
+/// Started on or after the first day of `date`'s period.
+pub fn established_from(date: PartialDate) -> Condition {
+    Box::new(
+        twinnings::established_year
+            .gt(date.year)
+            .or(twinnings::established_year
+                .eq(date.year)
+                .and(twinnings::established_md.ge(date.month_day())))
+            .assume_not_null(),
+    )
+}
+
+/// Started on or before the last day of `date`'s period.
+pub fn established_until(date: PartialDate) -> Condition {
+    let last = PartialDate::from_date(date.last_day()).month_day();
+    Box::new(
+        twinnings::established_year
+            .lt(date.year)
+            .or(twinnings::established_year
+                .eq(date.year)
+                .and(twinnings::established_md.le(last)))
+            .assume_not_null(),
+    )
+}
+
+/// A page of twinnings by id, meeting every condition.
+pub fn list(
+    conn: &mut DbConnection,
+    conditions: Vec<Condition>,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<TwinningRow>, AppError> {
+    let mut query = twinnings::table.into_boxed();
+    for condition in conditions {
+        query = query.filter(condition);
+    }
+    if let Some(after) = after {
+        query = query.filter(twinnings::id.gt(after));
+    }
+    Ok(query
+        .order(twinnings::id.asc())
+        .limit(limit + 1)
+        .load(conn)?)
+}

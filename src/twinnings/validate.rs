@@ -1,0 +1,212 @@
+//! The rules a twinning must meet, checked all at once.
+
+use super::model::{
+    NewTwinning, StatusChange, TwinningKind, TwinningPatch, TwinningRow, TwinningStatus,
+    TwinningValues,
+};
+use crate::dates::PartialDate;
+use crate::error::AppError;
+use crate::validate::Errors;
+use chrono::{NaiveDate, NaiveDateTime};
+
+const MAX_NOTES: usize = 10_000;
+const MAX_REASON: usize = 1_000;
+
+/// Everything a twinning is, before it is checked as a whole.
+struct Draft {
+    low: i64,
+    high: i64,
+    kind: TwinningKind,
+    status: TwinningStatus,
+    established: Option<PartialDate>,
+    ended: Option<PartialDate>,
+    notes: Option<String>,
+    source_urls: Vec<String>,
+    history: Vec<StatusChange>,
+}
+
+pub fn validate_new(
+    new: NewTwinning,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<TwinningValues, AppError> {
+    let mut e = Errors::default();
+    let pair = match e.required("city_ids", new.city_ids) {
+        Some(ids) if ids.len() != 2 => {
+            e.add("city_ids", "must name exactly two cities");
+            None
+        }
+        Some(ids) if ids[0] == ids[1] => {
+            e.add("city_ids", "a city cannot be twinned with itself");
+            None
+        }
+        Some(ids) => Some((ids[0].min(ids[1]), ids[0].max(ids[1]))),
+        None => None,
+    };
+    let kind = e.required("kind", new.kind);
+    let established = e.partial_date("established", new.established.as_deref());
+    let ended = e.partial_date("ended", new.ended.as_deref());
+    let since = e.partial_date("status_since", new.status_since.as_deref());
+    not_in_future(&mut e, "status_since", since, today);
+    let reason = e.long_text("status_reason", new.status_reason.as_deref(), MAX_REASON);
+    let notes = e.long_text("notes", new.notes.as_deref(), MAX_NOTES);
+    e.urls("source_urls", &new.source_urls);
+    let status = match (new.status, ended) {
+        (Some(status), Some(_)) if status != TwinningStatus::Ended => {
+            e.add("status", "an `ended` date means the status is `ended`");
+            status
+        }
+        (Some(status), _) => status,
+        (None, Some(_)) => TwinningStatus::Ended,
+        (None, None) => TwinningStatus::Active,
+    };
+    let since = since.or(match status {
+        TwinningStatus::Active => established,
+        TwinningStatus::Ended => ended,
+        _ => None,
+    });
+    let (Some((low, high)), Some(kind)) = (pair, kind) else {
+        return Err(AppError::validation(e.0));
+    };
+    let draft = Draft {
+        low,
+        high,
+        kind,
+        status,
+        established,
+        ended,
+        notes,
+        source_urls: new.source_urls,
+        history: vec![StatusChange {
+            status,
+            since,
+            reason,
+        }],
+    };
+    finish(draft, e, today, now)
+}
+
+pub fn validate_patch(
+    current: &TwinningRow,
+    patch: TwinningPatch,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<TwinningValues, AppError> {
+    let mut e = Errors::default();
+    let mut draft = Draft {
+        low: current.city_low_id,
+        high: current.city_high_id,
+        kind: TwinningKind::from_text(&current.kind).unwrap_or(TwinningKind::SisterCity),
+        status: TwinningStatus::from_text(&current.status).unwrap_or(TwinningStatus::Active),
+        established: current
+            .established
+            .as_deref()
+            .and_then(|d| PartialDate::parse(d).ok()),
+        ended: current
+            .ended
+            .as_deref()
+            .and_then(|d| PartialDate::parse(d).ok()),
+        notes: current.notes.clone(),
+        source_urls: serde_json::from_str(&current.source_urls).unwrap_or_default(),
+        history: serde_json::from_str(&current.status_history).unwrap_or_default(),
+    };
+    if let Some(kind) = patch.kind {
+        draft.kind = kind;
+    }
+    if let Some(established) = patch.established {
+        draft.established = established.and_then(|d| e.partial_date("established", Some(&d)));
+    }
+    let new_ended = match patch.ended {
+        Some(ended) => {
+            draft.ended = ended.and_then(|d| e.partial_date("ended", Some(&d)));
+            draft.ended
+        }
+        None => None,
+    };
+    if let Some(notes) = patch.notes {
+        draft.notes = e.long_text("notes", notes.as_deref(), MAX_NOTES);
+    }
+    if let Some(urls) = patch.source_urls {
+        let urls = urls.unwrap_or_default();
+        e.urls("source_urls", &urls);
+        draft.source_urls = urls;
+    }
+    let since = e.partial_date("status_since", patch.status_since.as_deref());
+    not_in_future(&mut e, "status_since", since, today);
+    let reason = e.long_text("status_reason", patch.status_reason.as_deref(), MAX_REASON);
+    let status = match (patch.status, new_ended) {
+        (None, Some(_)) => Some(TwinningStatus::Ended),
+        (status, _) => status,
+    };
+    match status {
+        Some(status) if status != draft.status => {
+            draft.status = status;
+            let since = since.or(match status {
+                TwinningStatus::Ended => draft.ended,
+                _ => Some(PartialDate::from_date(today)),
+            });
+            draft.history.push(StatusChange {
+                status,
+                since,
+                reason,
+            });
+        }
+        _ if since.is_some() || reason.is_some() => {
+            e.add(
+                "status",
+                "`status_since` and `status_reason` describe a change of `status`; send the new status with them",
+            );
+        }
+        _ => {}
+    }
+    if draft.ended.is_some() && draft.status != TwinningStatus::Ended {
+        e.add("status", "an `ended` date means the status is `ended`");
+    }
+    finish(draft, e, today, now)
+}
+
+fn not_in_future(e: &mut Errors, field: &str, date: Option<PartialDate>, today: NaiveDate) {
+    if date.is_some_and(|d| d.first_day() > today) {
+        e.add(field, "must not be in the future");
+    }
+}
+
+/// Checks of the whole: dates in order and not in the future.
+fn finish(
+    draft: Draft,
+    mut e: Errors,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<TwinningValues, AppError> {
+    if let Some(established) = draft.established {
+        if established.first_day() > today && draft.status != TwinningStatus::Planned {
+            e.add(
+                "established",
+                "is in the future; register the twinning with status `planned`",
+            );
+        }
+        if let Some(ended) = draft.ended
+            && ended.cmp_coarse(&established).is_lt()
+        {
+            e.add("ended", "is before `established`");
+        }
+    }
+    not_in_future(&mut e, "ended", draft.ended, today);
+    if !e.is_empty() {
+        return Err(AppError::validation(e.0));
+    }
+    Ok(TwinningValues {
+        city_low_id: draft.low,
+        city_high_id: draft.high,
+        kind: draft.kind.as_str().to_string(),
+        status: draft.status.as_str().to_string(),
+        established: draft.established.map(|d| d.to_string()),
+        established_year: draft.established.map(|d| d.year),
+        established_md: draft.established.map_or(0, |d| d.month_day()),
+        ended: draft.ended.map(|d| d.to_string()),
+        notes: draft.notes,
+        source_urls: serde_json::to_string(&draft.source_urls).map_err(AppError::internal)?,
+        status_history: serde_json::to_string(&draft.history).map_err(AppError::internal)?,
+        updated_at: now,
+    })
+}

@@ -1,0 +1,301 @@
+use crate::helpers::{StoryCities, TestApp, assert_problem, error_fields, spawn_app, story};
+use chrono::Datelike;
+use serde_json::{Value, json};
+
+async fn story_twinnings(app: &TestApp) -> (StoryCities, i64, i64) {
+    let c = app.create_story_cities().await;
+    let nr = app.create_twinning(json!({"city_ids": [c.novgorod, c.rochester], "kind": "sister_city", "established": "1990"})).await;
+    let sn = app.create_twinning(json!({"city_ids": [c.sapporo, c.novosibirsk], "kind": "sister_city", "established": "1990"})).await;
+    (c, nr, sn)
+}
+
+async fn anniversaries(app: &TestApp, query: &str) -> Value {
+    let response = app.get(&format!("/api/v1/anniversaries?{query}")).await;
+    assert_eq!(response.status().as_u16(), 200, "{query}");
+    response.json().await.unwrap()
+}
+
+fn summary(page: &Value) -> Vec<(i64, i64, String)> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["twinning"]["id"].as_i64().unwrap(),
+                a["years"].as_i64().unwrap(),
+                a["date"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_2020_query_finds_both_30th_anniversaries_of_the_story() {
+    let app = spawn_app().await;
+    let (_, nr, sn) = story_twinnings(&app).await;
+    let page = anniversaries(&app, "from=2020-01-01&to=2020-12-31&every=10").await;
+    assert_eq!(
+        summary(&page),
+        vec![(nr, 30, "2020".into()), (sn, 30, "2020".into())]
+    );
+    assert_eq!(
+        page["items"][0]["twinning"]["cities"][0]["name"],
+        "Veliky Novgorod"
+    );
+    assert_eq!(page["next_cursor"], Value::Null);
+    let page = anniversaries(&app, "from=2021-01-01&to=2021-12-31&every=10").await;
+    assert_eq!(summary(&page), vec![]);
+    let page = anniversaries(&app, "from=2021-01-01&to=2021-12-31&every=1").await;
+    assert_eq!(
+        summary(&page),
+        vec![(nr, 31, "2021".into()), (sn, 31, "2021".into())]
+    );
+}
+
+#[actix_web::test]
+async fn anniversaries_come_in_date_order_at_their_precision_within_the_window() {
+    let app = spawn_app().await;
+    let c = app.create_story_cities().await;
+    let minnesota = app.create_city(story::rochester_minnesota()).await;
+    let year = app.create_twinning(json!({"city_ids": [c.novgorod, c.rochester], "kind": "sister_city", "established": "1995"})).await;
+    let may = app.create_twinning(json!({"city_ids": [c.sapporo, c.novosibirsk], "kind": "sister_city", "established": "1990-05"})).await;
+    let day = app.create_twinning(json!({"city_ids": [c.novgorod, c.sapporo], "kind": "partner_city", "established": "2000-03-15"})).await;
+    let late = app.create_twinning(json!({"city_ids": [c.novosibirsk, minnesota], "kind": "friendship_city", "established": "2010-11-30"})).await;
+    let suspended = app.create_twinning(json!({"city_ids": [c.rochester, c.sapporo], "kind": "sister_city", "established": "1990-01-01", "status": "suspended"})).await;
+    assert!(suspended > 0);
+
+    let page = anniversaries(&app, "from=2020-01-01&to=2020-12-31").await;
+    assert_eq!(
+        summary(&page),
+        vec![
+            (year, 25, "2020".into()),
+            (day, 20, "2020-03-15".into()),
+            (may, 30, "2020-05".into()),
+            (late, 10, "2020-11-30".into())
+        ],
+        "a year-precision date sorts first in its year; suspended twinnings have none"
+    );
+    // A window from mid-May: the May anniversary still counts (its month is in the
+    // window), the March one does not; the year-precision one counts for its year.
+    let page = anniversaries(&app, "from=2020-05-20&to=2021-03-15").await;
+    assert_eq!(
+        summary(&page),
+        vec![
+            (year, 25, "2020".into()),
+            (may, 30, "2020-05".into()),
+            (late, 10, "2020-11-30".into()),
+            (year, 26, "2021".into()),
+            (day, 21, "2021-03-15".into())
+        ]
+    );
+    let page = anniversaries(&app, "from=2020-05-20&to=2021-03-14&every=5").await;
+    assert_eq!(
+        summary(&page),
+        vec![
+            (year, 25, "2020".into()),
+            (may, 30, "2020-05".into()),
+            (late, 10, "2020-11-30".into())
+        ]
+    );
+    let page = anniversaries(
+        &app,
+        &format!("from=2020&to=2020&city_id={}", c.novosibirsk),
+    )
+    .await;
+    assert_eq!(
+        summary(&page),
+        vec![(may, 30, "2020-05".into()), (late, 10, "2020-11-30".into())]
+    );
+    let page = anniversaries(&app, "from=2020&to=2020&country=JP&kind=sister_city").await;
+    assert_eq!(summary(&page), vec![(may, 30, "2020-05".into())]);
+}
+
+#[actix_web::test]
+async fn following_the_cursor_walks_anniversaries_across_years() {
+    let app = spawn_app().await;
+    let (_, nr, sn) = story_twinnings(&app).await;
+    let mut seen = Vec::new();
+    let mut query = "from=2020-01-01&to=2022-12-31&limit=2".to_string();
+    loop {
+        let page = anniversaries(&app, &query).await;
+        seen.extend(summary(&page));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                query = format!("from=2020-01-01&to=2022-12-31&limit=2&cursor={cursor}")
+            }
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        vec![
+            (nr, 30, "2020".into()),
+            (sn, 30, "2020".into()),
+            (nr, 31, "2021".into()),
+            (sn, 31, "2021".into()),
+            (nr, 32, "2022".into()),
+            (sn, 32, "2022".into()),
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn the_default_window_is_the_year_from_today() {
+    let app = spawn_app().await;
+    let c = app.create_story_cities().await;
+    let today = chrono::Utc::now().date_naive();
+    let ten_years_ago = today
+        .with_year(today.year() - 10)
+        .unwrap_or(today - chrono::Days::new(3653));
+    let soon = app
+        .create_twinning(json!({"city_ids": [c.novgorod, c.rochester], "kind": "sister_city", "established": ten_years_ago.to_string()}))
+        .await;
+    let yesterday = (today - chrono::Days::new(1)).with_year(today.year() - 7);
+    if let Some(yesterday) = yesterday {
+        app.create_twinning(json!({"city_ids": [c.sapporo, c.novosibirsk], "kind": "sister_city", "established": yesterday.to_string()}))
+            .await;
+    }
+    let page = anniversaries(&app, "").await;
+    let found = summary(&page);
+    assert_eq!(
+        found[0],
+        (soon, 10, today.with_year(today.year()).unwrap().to_string())
+    );
+    assert!(
+        found
+            .iter()
+            .all(|(_, _, date)| date.as_str() >= today.to_string().as_str()),
+        "{found:?}"
+    );
+}
+
+#[actix_web::test]
+async fn a_twinning_lists_its_next_anniversaries() {
+    let app = spawn_app().await;
+    let (_, nr, _) = story_twinnings(&app).await;
+    let response = app
+        .get(&format!("/api/v1/twinnings/{nr}/anniversaries?count=3"))
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let page: Value = response.json().await.unwrap();
+    let year = i64::from(chrono::Utc::now().year());
+    assert_eq!(
+        page["items"],
+        json!([
+            {"years": year - 1990, "date": year.to_string()},
+            {"years": year - 1989, "date": (year + 1).to_string()},
+            {"years": year - 1988, "date": (year + 2).to_string()},
+        ])
+    );
+    let page: Value = app
+        .get(&format!("/api/v1/twinnings/{nr}/anniversaries"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 5);
+    assert_problem(
+        app.get("/api/v1/twinnings/999/anniversaries").await,
+        404,
+        "not_found",
+    )
+    .await;
+    let problem = assert_problem(
+        app.get(&format!("/api/v1/twinnings/{nr}/anniversaries?count=0"))
+            .await,
+        400,
+        "invalid_parameter",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), vec!["count"]);
+}
+
+#[actix_web::test]
+async fn the_ics_feed_parses_as_a_calendar_with_one_all_day_event_per_anniversary() {
+    use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime};
+    let app = spawn_app().await;
+    let (c, nr, _) = story_twinnings(&app).await;
+    app.create_twinning(json!({"city_ids": [c.novgorod, c.sapporo], "kind": "partner_city", "established": "2000-03-15"}))
+        .await;
+    let response = app
+        .get("/api/v1/anniversaries.ics?from=2020-01-01&to=2020-12-31&every=10")
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let calendar: Calendar = text.parse().expect("the feed parses as iCalendar");
+    let events: Vec<_> = calendar
+        .components
+        .iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(events.len(), 3);
+    let first = events[0];
+    assert_eq!(
+        first.get_summary(),
+        Some("30 years of twinning: Veliky Novgorod (RU) – Rochester (US)")
+    );
+    assert_eq!(
+        first.get_start(),
+        Some(DatePerhapsTime::Date(
+            chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()
+        ))
+    );
+    assert!(
+        first.get_description().unwrap().contains("Only the year"),
+        "{:?}",
+        first.get_description()
+    );
+    assert_eq!(
+        first.get_uid(),
+        Some(format!("twinning-{nr}-anniversary-30@twinning-registry").as_str())
+    );
+    let dated = events[2];
+    assert_eq!(
+        dated.get_start(),
+        Some(DatePerhapsTime::Date(
+            chrono::NaiveDate::from_ymd_opt(2020, 3, 15).unwrap()
+        ))
+    );
+    assert!(dated.get_summary().unwrap().starts_with("20 years"));
+    assert!(!dated.get_description().unwrap().contains("Only the"));
+}
+
+#[actix_web::test]
+async fn bad_anniversary_parameters_are_400_naming_them() {
+    let app = spawn_app().await;
+    for (query, field) in [
+        ("from=2021-02-30", "from"),
+        ("from=2020-12-31&to=2020-01-01", "to"),
+        ("from=2000&to=2100", "to"),
+        ("every=0", "every"),
+        ("every=101", "every"),
+        ("country=XX", "country"),
+        ("kind=x", "kind"),
+        ("limit=500", "limit"),
+        ("cursor=%5B1%5D", "cursor"),
+        ("colour=red", "colour"),
+    ] {
+        let problem = assert_problem(
+            app.get(&format!("/api/v1/anniversaries?{query}")).await,
+            400,
+            "invalid_parameter",
+        )
+        .await;
+        assert_eq!(error_fields(&problem), vec![field], "{query}");
+    }
+    let problem = assert_problem(
+        app.get("/api/v1/anniversaries.ics?limit=5").await,
+        400,
+        "invalid_parameter",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), vec!["limit"]);
+}
