@@ -30,6 +30,17 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Load data into the database.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct SeedArgs {
+    /// The story of 2020: Veliky Novgorod and Rochester, Sapporo and Novosibirsk,
+    /// their twinnings and the video greetings they exchanged. Running it again
+    /// changes nothing.
+    #[arg(long, required = true)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -114,6 +114,16 @@ impl PartialDate {
         .unwrap_or(NaiveDate::MAX)
     }
 
+    /// The first day of the period as a YYYYMMDD number (for ordering in SQL).
+    pub fn first_key(&self) -> i32 {
+        day_key(self.first_day())
+    }
+
+    /// The last day of the period as a YYYYMMDD number.
+    pub fn last_key(&self) -> i32 {
+        day_key(self.last_day())
+    }
+
     /// The same month and day (as far as known) `years` later. A 29 February
     /// falls on 28 February in years that have none.
     pub fn plus_years(&self, years: i32) -> PartialDate {
@@ -140,6 +150,11 @@ impl PartialDate {
             day(other, self),
         ))
     }
+}
+
+/// A day as a YYYYMMDD number.
+pub fn day_key(date: NaiveDate) -> i32 {
+    date.year() * 10_000 + i32::try_from(date.month() * 100 + date.day()).unwrap_or(0)
 }
 
 impl fmt::Display for PartialDate {

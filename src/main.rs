@@ -30,6 +30,17 @@ fn run(cli: Cli) -> Result<(), String> {
             log::info!("{url}: {} migration(s) applied", applied.len());
             Ok(())
         }
+        Some(Command::Seed(_)) => {
+            let url = DatabaseUrl::parse(&cli.database_url)?;
+            let mut conn = url.establish()?;
+            run_migrations(&mut conn)?;
+            let added = twinning::seed::demo(&mut conn).map_err(|e| e.detail)?;
+            println!(
+                "demo data in {url}: added {} cities, {} twinnings, {} events",
+                added.cities, added.twinnings, added.events
+            );
+            Ok(())
+        }
         Some(Command::Serve(args)) => serve(&cli.database_url, &args),
         None => serve(&cli.database_url, &ServeArgs::from_env()),
     }

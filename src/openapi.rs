@@ -3,6 +3,7 @@
 use crate::anniversaries::{handlers as anniversaries, model as anniversary};
 use crate::cities::{handlers as cities, model as city};
 use crate::error::{FieldError, Problem};
+use crate::events::{handlers as events, model as event};
 use crate::health;
 use crate::twinnings::{handlers as twinnings, model as twinning};
 use utoipa::OpenApi;
@@ -31,6 +32,13 @@ a stable `code`; validation errors name each offending field in `errors`. Every 
         twinnings::get_twinning,
         twinnings::update_twinning,
         twinnings::delete_twinning,
+        events::twinning_events,
+        events::create_event,
+        events::city_events,
+        events::list_events,
+        events::get_event,
+        events::update_event,
+        events::delete_event,
         anniversaries::next_anniversaries,
         anniversaries::list_anniversaries,
         anniversaries::anniversary_feed,
@@ -43,11 +51,14 @@ a stable `code`; validation errors name each offending field in `errors`. Every 
         twinning::Twinning, twinning::NewTwinning, twinning::TwinningPatch, twinning::TwinningPage,
         twinning::CityTwinning, twinning::CityTwinningPage, twinning::CitySummary,
         twinning::StatusChange, twinning::AnniversaryDate, twinning::TwinningKind, twinning::TwinningStatus,
+        event::Event, event::NewEvent, event::EventPatch, event::EventPage, event::EventRef,
+        event::EventKind, event::EventMode, event::EventStatus,
         anniversary::Anniversary, anniversary::AnniversaryPage, anniversary::AnniversaryDatePage,
     )),
     tags(
         (name = "cities", description = "Cities and their names in every language"),
         (name = "twinnings", description = "Twinnings: unordered pairs of cities, with start dates and status history"),
+        (name = "events", description = "Exchange events: greetings, letters, visits and more, with replies"),
         (name = "anniversaries", description = "Anniversaries of twinnings, derived from their start dates (also as an iCalendar feed)"),
         (name = "health", description = "Probes for operators"),
     )

@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::http::body::BodyLimit;
 use crate::http::{fallback, request_id};
-use crate::{anniversaries, cities, health, openapi, twinnings};
+use crate::{anniversaries, cities, events, health, openapi, twinnings};
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
@@ -32,7 +32,8 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
                 web::scope("/api/v1")
                     .configure(cities::configure)
                     .configure(twinnings::configure)
-                    .configure(anniversaries::configure),
+                    .configure(anniversaries::configure)
+                    .configure(events::configure),
             )
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))

@@ -60,6 +60,29 @@ impl Errors {
         }
     }
 
+    /// BCP 47 tags, in their conventional case (`pt-br` → `pt-BR`), without repeats.
+    pub fn language_list(&mut self, field: &str, tags: &[String]) -> Vec<String> {
+        if tags.len() > MAX_LANGUAGES {
+            self.add(field, format!("must have at most {MAX_LANGUAGES} entries"));
+        }
+        let mut clean: Vec<String> = Vec::new();
+        for (i, tag) in tags.iter().enumerate() {
+            match language_tags::LanguageTag::parse(tag) {
+                Ok(parsed) if parsed.validate().is_ok() => {
+                    let text = parsed.into_string();
+                    if !clean.contains(&text) {
+                        clean.push(text);
+                    }
+                }
+                _ => self.add(
+                    format!("{field}[{i}]"),
+                    format!("`{tag}` is not a BCP 47 language tag (e.g. ru, en, ja, pt-BR)"),
+                ),
+            }
+        }
+        clean
+    }
+
     pub fn range<T: PartialOrd + std::fmt::Display>(
         &mut self,
         field: &str,
@@ -117,6 +140,7 @@ impl Errors {
 }
 
 pub const MAX_URLS: usize = 20;
+pub const MAX_LANGUAGES: usize = 20;
 
 pub fn is_country_code(code: &str) -> bool {
     code.len() == 2

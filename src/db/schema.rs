@@ -49,8 +49,38 @@ diesel::table! {
         status_history -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// Date of the latest completed event, kept by every event write.
+        last_exchange -> Nullable<Text>,
+        /// Last day (YYYYMMDD) of `last_exchange`.
+        last_exchange_last -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        twinning_id -> BigInt,
+        kind -> Text,
+        from_city_id -> BigInt,
+        to_city_id -> BigInt,
+        mode -> Nullable<Text>,
+        status -> Text,
+        date -> Text,
+        /// First and last day of `date`'s period, as YYYYMMDD.
+        date_first -> Integer,
+        date_last -> Integer,
+        title -> Text,
+        description -> Nullable<Text>,
+        /// JSON array of BCP 47 tags.
+        languages -> Text,
+        /// JSON array of URLs.
+        media_urls -> Text,
+        participants -> Nullable<Integer>,
+        in_reply_to -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
 diesel::joinable!(city_search_tokens -> cities (city_id));
-diesel::allow_tables_to_appear_in_same_query!(cities, city_search_tokens, twinnings);
+diesel::allow_tables_to_appear_in_same_query!(cities, city_search_tokens, twinnings, events);

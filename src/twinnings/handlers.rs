@@ -68,6 +68,9 @@ pub struct TwinningListQuery {
     /// Started on or before this date (YYYY, YYYY-MM or YYYY-MM-DD).
     #[param(example = "1999-12")]
     pub established_before: Option<String>,
+    /// Only active twinnings with no completed exchange event on or after this date.
+    #[param(example = "2015")]
+    pub dormant_since: Option<String>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
@@ -93,6 +96,7 @@ pub async fn list_twinnings(
     let partner = country_param("partner_country", q.partner_country)?;
     let after = date_param("established_after", q.established_after.as_deref())?;
     let before = date_param("established_before", q.established_before.as_deref())?;
+    let dormant = date_param("dormant_since", q.dormant_since.as_deref())?;
     let mut conditions: Vec<Condition> = Vec::new();
     match (q.city_id, &country, &partner) {
         (Some(city), _, Some(partner)) => {
@@ -125,6 +129,9 @@ pub async fn list_twinnings(
     if let Some(before) = before {
         conditions.push(queries::established_until(before));
     }
+    if let Some(since) = dormant {
+        conditions.push(queries::dormant_since(since));
+    }
     let (limit, after_id) = (page.limit, page.after);
     let today = crate::clock::today();
     let (items, next_cursor) = db
@@ -137,7 +144,7 @@ pub async fn list_twinnings(
     Ok(web::Json(TwinningPage { items, next_cursor }))
 }
 
-use diesel::ExpressionMethods;
+use diesel::{Connection, ExpressionMethods};
 
 /// Register a twinning between two cities.
 #[utoipa::path(
@@ -266,8 +273,22 @@ pub async fn delete_twinning(
     query: ValidQuery<DeleteTwinningQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let _cascade = query.0.cascade.unwrap_or(false);
-    db.write(move |conn| queries::delete(conn, id)).await?;
+    let cascade = query.0.cascade.unwrap_or(false);
+    db.write(move |conn| {
+        conn.transaction(|conn| {
+            queries::find(conn, id)?;
+            let events = crate::events::queries::count_for_twinning(conn, id)?;
+            if events > 0 && !cascade {
+                return Err(AppError::conflict(
+                    "twinning_has_events",
+                    format!("twinning {id} has {events} exchange event(s); delete them first or pass cascade=true"),
+                ));
+            }
+            crate::events::queries::delete_for_twinning(conn, id)?;
+            queries::delete(conn, id)
+        })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -28,6 +28,8 @@ pub enum TwinningStatus {
     Ended,
 }
 
+/// `as_str` and `from_text` for an enum stored as text.
+#[macro_export]
 macro_rules! text_enum {
     ($t:ty { $($variant:ident = $text:literal),* $(,)? }) => {
         impl $t {
@@ -41,7 +43,7 @@ macro_rules! text_enum {
     };
 }
 
-text_enum!(TwinningKind {
+crate::text_enum!(TwinningKind {
     SisterCity = "sister_city",
     TwinTown = "twin_town",
     FriendshipCity = "friendship_city",
@@ -49,7 +51,7 @@ text_enum!(TwinningKind {
     Cooperation = "cooperation",
 });
 
-text_enum!(TwinningStatus {
+crate::text_enum!(TwinningStatus {
     Planned = "planned",
     Active = "active",
     Suspended = "suspended",
@@ -73,6 +75,8 @@ pub struct TwinningRow {
     pub status_history: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub last_exchange: Option<String>,
+    pub last_exchange_last: Option<i32>,
 }
 
 /// A city as embedded in a twinning.
@@ -120,6 +124,7 @@ pub struct AnniversaryDate {
     "notes": "30th anniversary marked in 2020 with video greetings in Russian and English.",
     "source_urls": ["https://www.example.org/novgorod-rochester"],
     "next_anniversary": {"years": 37, "date": "2027"},
+    "last_exchange": "2020-05",
     "created_at": "2026-11-27T08:00:00Z",
     "updated_at": "2026-11-27T08:00:00Z"
 }))]
@@ -140,6 +145,9 @@ pub struct Twinning {
     pub source_urls: Vec<String>,
     /// The next anniversary from today; `null` without a start date or once ended.
     pub next_anniversary: Option<AnniversaryDate>,
+    /// Date of the latest completed exchange event, if any.
+    #[schema(value_type = Option<String>, example = "2020-05")]
+    pub last_exchange: Option<PartialDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

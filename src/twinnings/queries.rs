@@ -190,6 +190,19 @@ pub fn established_until(date: PartialDate) -> Condition {
     )
 }
 
+/// Active, and no completed exchange on or after the first day of `since`.
+pub fn dormant_since(since: PartialDate) -> Condition {
+    Box::new(
+        twinnings::status.eq("active").and(
+            twinnings::last_exchange_last
+                .is_null()
+                .or(twinnings::last_exchange_last
+                    .lt(since.first_key())
+                    .assume_not_null()),
+        ),
+    )
+}
+
 /// A page of twinnings by id, meeting every condition.
 pub fn list(
     conn: &mut DbConnection,

@@ -55,6 +55,10 @@ pub fn to_twinning(
         next_anniversary: established
             .filter(|_| status != TwinningStatus::Ended)
             .map(|d| next_anniversary(d, today)),
+        last_exchange: row
+            .last_exchange
+            .as_deref()
+            .and_then(|d| PartialDate::parse(d).ok()),
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
     }

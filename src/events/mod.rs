@@ -1,0 +1,35 @@
+//! Exchange events: what twinned cities send each other.
+
+pub mod handlers;
+pub mod model;
+pub mod queries;
+pub mod validate;
+
+use crate::http::fallback::method_not_allowed;
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/events")
+            .route(web::get().to(handlers::list_events))
+            .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/events/{id}")
+            .route(web::get().to(handlers::get_event))
+            .route(web::patch().to(handlers::update_event))
+            .route(web::delete().to(handlers::delete_event))
+            .default_service(web::to(method_not_allowed("GET, PATCH, DELETE"))),
+    )
+    .service(
+        web::resource("/twinnings/{id}/events")
+            .route(web::get().to(handlers::twinning_events))
+            .route(web::post().to(handlers::create_event))
+            .default_service(web::to(method_not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/cities/{id}/events")
+            .route(web::get().to(handlers::city_events))
+            .default_service(web::to(method_not_allowed("GET"))),
+    );
+}

@@ -1,0 +1,273 @@
+//! The diesel queries of events. Every write locks its twinning's row first and
+//! refreshes the twinning's `last_exchange` in the same transaction.
+
+use super::model::{EventRef, EventRow, EventStatus, EventValues};
+use crate::db::DbConnection;
+use crate::db::schema::{cities, events, twinnings};
+use crate::error::{AppError, FieldError};
+use crate::twinnings::model::TwinningRow;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+use std::collections::HashMap;
+
+type Backend = <DbConnection as Connection>::Backend;
+pub type Condition = Box<dyn BoxableExpression<events::table, Backend, SqlType = Bool>>;
+
+/// Sort key of timelines, newest first: first day of the date, then id.
+pub type EventKey = (i32, i64);
+
+pub fn key(row: &EventRow) -> EventKey {
+    (row.date_first, row.id)
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<EventRow, AppError> {
+    events::table
+        .find(id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("event", id))
+}
+
+/// Takes the twinning's row lock (PostgreSQL) so that concurrent writes to one
+/// twinning's events see each other when they refresh `last_exchange`.
+fn lock_twinning(conn: &mut DbConnection, twinning_id: i64) -> Result<TwinningRow, AppError> {
+    diesel::update(twinnings::table.find(twinning_id))
+        .set(twinnings::last_exchange.eq(twinnings::last_exchange))
+        .returning(twinnings::all_columns)
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("twinning", twinning_id))
+}
+
+/// Sets the twinning's `last_exchange` to the date of its latest completed event.
+fn refresh_last_exchange(conn: &mut DbConnection, twinning_id: i64) -> Result<(), AppError> {
+    let latest: Option<(String, i32)> = events::table
+        .filter(events::twinning_id.eq(twinning_id))
+        .filter(events::status.eq(EventStatus::Completed.as_str()))
+        .order((
+            events::date_last.desc(),
+            events::date_first.desc(),
+            events::id.desc(),
+        ))
+        .select((events::date, events::date_last))
+        .first(conn)
+        .optional()?;
+    let (date, last) = latest.unzip();
+    diesel::update(twinnings::table.find(twinning_id))
+        .set((
+            twinnings::last_exchange.eq(date),
+            twinnings::last_exchange_last.eq(last),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Checks what needs the twinning: the sender is one of its cities, a reply
+/// answers an event of the same twinning from the other city.
+fn check_against_twinning(
+    conn: &mut DbConnection,
+    twinning: &TwinningRow,
+    values: &mut EventValues,
+) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    let pair = [twinning.city_low_id, twinning.city_high_id];
+    if !pair.contains(&values.from_city_id) {
+        errors.push(FieldError::new(
+            "from_city_id",
+            format!(
+                "must be one of the twinning's cities ({} or {})",
+                pair[0], pair[1]
+            ),
+        ));
+    } else {
+        values.to_city_id = if values.from_city_id == pair[0] {
+            pair[1]
+        } else {
+            pair[0]
+        };
+    }
+    if let Some(reply_to) = values.in_reply_to {
+        let target: Option<EventRow> = events::table.find(reply_to).first(conn).optional()?;
+        match target {
+            None => errors.push(FieldError::new(
+                "in_reply_to",
+                format!("there is no event with id {reply_to}"),
+            )),
+            Some(t) if t.twinning_id != twinning.id => errors.push(FieldError::new(
+                "in_reply_to",
+                format!(
+                    "event {reply_to} belongs to another twinning ({})",
+                    t.twinning_id
+                ),
+            )),
+            Some(t) if t.from_city_id == values.from_city_id => errors.push(FieldError::new(
+                "in_reply_to",
+                format!(
+                    "event {reply_to} comes from the same city; a reply answers the other city"
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, mut values: EventValues) -> Result<EventRow, AppError> {
+    conn.transaction(|conn| {
+        let twinning = lock_twinning(conn, values.twinning_id)?;
+        check_against_twinning(conn, &twinning, &mut values)?;
+        let row: EventRow = diesel::insert_into(events::table)
+            .values((&values, events::created_at.eq(values.updated_at)))
+            .returning(events::all_columns)
+            .get_result(conn)?;
+        refresh_last_exchange(conn, row.twinning_id)?;
+        Ok(row)
+    })
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    values: &EventValues,
+) -> Result<EventRow, AppError> {
+    conn.transaction(|conn| {
+        lock_twinning(conn, values.twinning_id)?;
+        let row: EventRow = diesel::update(events::table.find(id))
+            .set(values)
+            .returning(events::all_columns)
+            .get_result::<EventRow>(conn)
+            .optional()?
+            .ok_or_else(|| AppError::not_found("event", id))?;
+        refresh_last_exchange(conn, row.twinning_id)?;
+        Ok(row)
+    })
+}
+
+pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
+    conn.transaction(|conn| {
+        let row = find(conn, id)?;
+        let replies: i64 = events::table
+            .filter(events::in_reply_to.eq(id))
+            .count()
+            .get_result(conn)?;
+        if replies > 0 {
+            return Err(AppError::conflict(
+                "event_has_replies",
+                format!(
+                    "event {id} has {replies} repl{} answering it; delete those first",
+                    if replies == 1 { "y" } else { "ies" }
+                ),
+            ));
+        }
+        lock_twinning(conn, row.twinning_id)?;
+        diesel::delete(events::table.find(id)).execute(conn)?;
+        refresh_last_exchange(conn, row.twinning_id)?;
+        Ok(())
+    })
+}
+
+/// Number of events of a twinning.
+pub fn count_for_twinning(conn: &mut DbConnection, twinning_id: i64) -> Result<i64, AppError> {
+    Ok(events::table
+        .filter(events::twinning_id.eq(twinning_id))
+        .count()
+        .get_result(conn)?)
+}
+
+pub fn delete_for_twinning(conn: &mut DbConnection, twinning_id: i64) -> Result<usize, AppError> {
+    Ok(diesel::delete(events::table.filter(events::twinning_id.eq(twinning_id))).execute(conn)?)
+}
+
+pub fn of_twinning(twinning_id: i64) -> Condition {
+    Box::new(events::twinning_id.eq(twinning_id))
+}
+
+/// Sent or received by the city.
+pub fn of_city(city_id: i64) -> Condition {
+    Box::new(
+        events::from_city_id
+            .eq(city_id)
+            .or(events::to_city_id.eq(city_id)),
+    )
+}
+
+/// Sent or received by a city of the country.
+pub fn of_country(country: &str) -> Condition {
+    let in_country = || {
+        cities::table
+            .filter(cities::country_code.eq(country.to_string()))
+            .select(cities::id)
+    };
+    Box::new(
+        events::from_city_id
+            .eq_any(in_country())
+            .or(events::to_city_id.eq_any(in_country())),
+    )
+}
+
+/// Uses the language, or a variant of it (`pt` finds `pt-BR`). Tags are
+/// stored in their conventional case; the match ignores case.
+pub fn in_language(tag: &str) -> Condition {
+    let tag = tag.to_lowercase();
+    Box::new(
+        diesel::dsl::sql::<Bool>("(LOWER(events.languages) LIKE ")
+            .bind::<diesel::sql_types::Text, _>(format!("%\"{tag}\"%"))
+            .sql(" OR LOWER(events.languages) LIKE ")
+            .bind::<diesel::sql_types::Text, _>(format!("%\"{tag}-%"))
+            .sql(")"),
+    )
+}
+
+/// A page of events, newest first.
+pub fn list(
+    conn: &mut DbConnection,
+    conditions: Vec<Condition>,
+    after: Option<EventKey>,
+    limit: i64,
+) -> Result<Vec<EventRow>, AppError> {
+    let mut query = events::table.into_boxed();
+    for condition in conditions {
+        query = query.filter(condition);
+    }
+    if let Some((date_first, id)) = after {
+        query = query.filter(
+            events::date_first
+                .lt(date_first)
+                .or(events::date_first.eq(date_first).and(events::id.lt(id))),
+        );
+    }
+    Ok(query
+        .order((events::date_first.desc(), events::id.desc()))
+        .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// The events each of `ids` answers and the events answering each of them.
+pub fn references(
+    conn: &mut DbConnection,
+    rows: &[EventRow],
+) -> Result<(HashMap<i64, EventRef>, HashMap<i64, Vec<EventRef>>), AppError> {
+    let targets: Vec<i64> = rows.iter().filter_map(|r| r.in_reply_to).collect();
+    let answered: Vec<EventRef> = events::table
+        .filter(events::id.eq_any(&targets))
+        .select((events::id, events::title, events::status))
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let replies: Vec<(i64, EventRef)> = events::table
+        .filter(events::in_reply_to.eq_any(&ids))
+        .order(events::id.asc())
+        .select((
+            events::in_reply_to.assume_not_null(),
+            (events::id, events::title, events::status),
+        ))
+        .load(conn)?;
+    let mut by_target: HashMap<i64, Vec<EventRef>> = HashMap::new();
+    for (target, reply) in replies {
+        by_target.entry(target).or_default().push(reply);
+    }
+    Ok((answered.into_iter().map(|r| (r.id, r)).collect(), by_target))
+}

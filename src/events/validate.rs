@@ -1,0 +1,177 @@
+//! The rules an event must meet. Those that need the database (the twinning's
+//! cities, the event replied to) are checked in `queries` within the write.
+
+use super::model::{EventMode, EventPatch, EventRow, EventStatus, EventValues, NewEvent};
+use crate::dates::PartialDate;
+use crate::error::AppError;
+use crate::validate::{Errors, MAX_NAME_CHARS};
+use chrono::{NaiveDate, NaiveDateTime};
+
+const MAX_DESCRIPTION: usize = 10_000;
+const MAX_PARTICIPANTS: i32 = 10_000_000;
+
+/// The fields of an event before the checks of the whole.
+struct Draft {
+    kind: String,
+    mode: Option<EventMode>,
+    status: EventStatus,
+    date: Option<PartialDate>,
+    title: String,
+    description: Option<String>,
+    languages: Vec<String>,
+    media_urls: Vec<String>,
+    participants: Option<i32>,
+}
+
+/// Checks a new event; `from_city_id`, `to_city_id` and `twinning_id` are set
+/// by the caller once it knows the twinning.
+pub fn validate_new(
+    event: NewEvent,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<EventValues, AppError> {
+    let mut e = Errors::default();
+    let kind = e
+        .required("kind", event.kind)
+        .map(|k| k.as_str().to_string());
+    let from_city_id = e.required("from_city_id", event.from_city_id);
+    let date_text = e.required("date", event.date);
+    let date = e.partial_date("date", date_text.as_deref());
+    let title = e
+        .required("title", event.title)
+        .map(|t| e.text("title", &t, MAX_NAME_CHARS))
+        .unwrap_or_default();
+    let draft = Draft {
+        kind: kind.unwrap_or_default(),
+        mode: event.mode,
+        status: event.status.unwrap_or(EventStatus::Planned),
+        date,
+        title,
+        description: e.long_text("description", event.description.as_deref(), MAX_DESCRIPTION),
+        languages: e.language_list("languages", &event.languages),
+        media_urls: event.media_urls,
+        participants: event.participants,
+    };
+    let mut values = finish(draft, e, today, now)?;
+    values.from_city_id = from_city_id.unwrap_or_default();
+    values.in_reply_to = event.in_reply_to;
+    Ok(values)
+}
+
+pub fn validate_patch(
+    current: &EventRow,
+    patch: EventPatch,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<EventValues, AppError> {
+    let mut e = Errors::default();
+    let current_status = EventStatus::from_text(&current.status).unwrap_or(EventStatus::Planned);
+    let status = match patch.status {
+        Some(next) if next != current_status && !current_status.next().contains(&next) => {
+            let allowed: Vec<&str> = current_status.next().iter().map(|s| s.as_str()).collect();
+            e.add(
+                "status",
+                if allowed.is_empty() {
+                    format!(
+                        "a {} event cannot change its status",
+                        current_status.as_str()
+                    )
+                } else {
+                    format!(
+                        "cannot go from {} to {}; allowed: {}",
+                        current_status.as_str(),
+                        next.as_str(),
+                        allowed.join(", ")
+                    )
+                },
+            );
+            current_status
+        }
+        Some(next) => next,
+        None => current_status,
+    };
+    let date = match &patch.date {
+        Some(text) => e.partial_date("date", Some(text)),
+        None => PartialDate::parse(&current.date).ok(),
+    };
+    let draft = Draft {
+        kind: patch
+            .kind
+            .map_or_else(|| current.kind.clone(), |k| k.as_str().to_string()),
+        mode: match patch.mode {
+            Some(mode) => mode,
+            None => current.mode.as_deref().and_then(EventMode::from_text),
+        },
+        status,
+        date,
+        title: match &patch.title {
+            Some(title) => e.text("title", title, MAX_NAME_CHARS),
+            None => current.title.clone(),
+        },
+        description: match patch.description {
+            Some(description) => {
+                e.long_text("description", description.as_deref(), MAX_DESCRIPTION)
+            }
+            None => current.description.clone(),
+        },
+        languages: match patch.languages {
+            Some(languages) => e.language_list("languages", &languages.unwrap_or_default()),
+            None => serde_json::from_str(&current.languages).unwrap_or_default(),
+        },
+        media_urls: match patch.media_urls {
+            Some(urls) => urls.unwrap_or_default(),
+            None => serde_json::from_str(&current.media_urls).unwrap_or_default(),
+        },
+        participants: match patch.participants {
+            Some(participants) => participants,
+            None => current.participants,
+        },
+    };
+    let mut values = finish(draft, e, today, now)?;
+    values.twinning_id = current.twinning_id;
+    values.from_city_id = current.from_city_id;
+    values.to_city_id = current.to_city_id;
+    values.in_reply_to = current.in_reply_to;
+    Ok(values)
+}
+
+fn finish(
+    draft: Draft,
+    mut e: Errors,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<EventValues, AppError> {
+    e.urls("media_urls", &draft.media_urls);
+    if let Some(p) = draft.participants {
+        e.range("participants", p, 0, MAX_PARTICIPANTS);
+    }
+    if let Some(date) = draft.date {
+        if draft.status == EventStatus::Completed && date.first_day() > today {
+            e.add("date", "a completed event cannot be in the future");
+        }
+    }
+    if !e.is_empty() {
+        return Err(AppError::validation(e.0));
+    }
+    let Some(date) = draft.date else {
+        return Err(AppError::validation(e.0));
+    };
+    Ok(EventValues {
+        twinning_id: 0,
+        kind: draft.kind,
+        from_city_id: 0,
+        to_city_id: 0,
+        mode: draft.mode.map(|m| m.as_str().to_string()),
+        status: draft.status.as_str().to_string(),
+        date: date.to_string(),
+        date_first: date.first_key(),
+        date_last: date.last_key(),
+        title: draft.title,
+        description: draft.description,
+        languages: serde_json::to_string(&draft.languages).map_err(AppError::internal)?,
+        media_urls: serde_json::to_string(&draft.media_urls).map_err(AppError::internal)?,
+        participants: draft.participants,
+        in_reply_to: None,
+        updated_at: now,
+    })
+}
