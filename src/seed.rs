@@ -26,6 +26,7 @@ pub struct SeedReport {
 struct DemoCity {
     name: &'static str,
     names: &'static [(&'static str, &'static str)],
+    alternate: &'static [&'static str],
     country: &'static str,
     subdivision: &'static str,
     lat: f64,
@@ -40,6 +41,7 @@ const CITIES: [DemoCity; 4] = [
     DemoCity {
         name: "Veliky Novgorod",
         names: &[("ru", "Великий Новгород"), ("en", "Veliky Novgorod")],
+        alternate: &["Novgorod", "Velikiy Novgorod", "Novgorod the Great"],
         country: "RU",
         subdivision: "RU-NGR",
         lat: 58.52131,
@@ -52,6 +54,7 @@ const CITIES: [DemoCity; 4] = [
     DemoCity {
         name: "Rochester",
         names: &[("en", "Rochester"), ("ru", "Рочестер")],
+        alternate: &[],
         country: "US",
         subdivision: "US-NY",
         lat: 43.15478,
@@ -64,6 +67,7 @@ const CITIES: [DemoCity; 4] = [
     DemoCity {
         name: "Sapporo",
         names: &[("ja", "札幌市"), ("en", "Sapporo"), ("ru", "Саппоро")],
+        alternate: &[],
         country: "JP",
         subdivision: "JP-01",
         lat: 43.06667,
@@ -80,6 +84,7 @@ const CITIES: [DemoCity; 4] = [
             ("en", "Novosibirsk"),
             ("ja", "ノヴォシビルスク"),
         ],
+        alternate: &["Novonikolayevsk"],
         country: "RU",
         subdivision: "RU-NVS",
         lat: 55.02259,
@@ -182,7 +187,7 @@ fn ensure_city(
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect::<BTreeMap<_, _>>(),
-        alternate_names: Vec::new(),
+        alternate_names: c.alternate.iter().map(|a| a.to_string()).collect(),
         country_code: Some(c.country.into()),
         subdivision_code: Some(c.subdivision.into()),
         latitude: Some(c.lat),

@@ -27,7 +27,10 @@ pub fn render(conn: &mut DbConnection, rows: Vec<EventRow>) -> Result<Vec<Event>
     ids.sort_unstable();
     ids.dedup();
     let cities = crate::twinnings::queries::summaries(conn, &ids)?;
-    let (answered, mut replies) = queries::references(conn, &rows)?;
+    let queries::References {
+        answered,
+        mut replies,
+    } = queries::references(conn, &rows)?;
     let summary = |id: i64| {
         cities.get(&id).cloned().unwrap_or(CitySummary {
             id,

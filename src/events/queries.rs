@@ -246,11 +246,14 @@ pub fn list(
         .load(conn)?)
 }
 
-/// The events each of `ids` answers and the events answering each of them.
-pub fn references(
-    conn: &mut DbConnection,
-    rows: &[EventRow],
-) -> Result<(HashMap<i64, EventRef>, HashMap<i64, Vec<EventRef>>), AppError> {
+/// The events the rows answer, by id, and the replies to each row, by its id.
+pub struct References {
+    pub answered: HashMap<i64, EventRef>,
+    pub replies: HashMap<i64, Vec<EventRef>>,
+}
+
+/// The events the rows answer and the events answering them (two queries).
+pub fn references(conn: &mut DbConnection, rows: &[EventRow]) -> Result<References, AppError> {
     let targets: Vec<i64> = rows.iter().filter_map(|r| r.in_reply_to).collect();
     let answered: Vec<EventRef> = events::table
         .filter(events::id.eq_any(&targets))
@@ -269,5 +272,8 @@ pub fn references(
     for (target, reply) in replies {
         by_target.entry(target).or_default().push(reply);
     }
-    Ok((answered.into_iter().map(|r| (r.id, r)).collect(), by_target))
+    Ok(References {
+        answered: answered.into_iter().map(|r| (r.id, r)).collect(),
+        replies: by_target,
+    })
 }

@@ -145,10 +145,11 @@ fn finish(
     if let Some(p) = draft.participants {
         e.range("participants", p, 0, MAX_PARTICIPANTS);
     }
-    if let Some(date) = draft.date {
-        if draft.status == EventStatus::Completed && date.first_day() > today {
-            e.add("date", "a completed event cannot be in the future");
-        }
+    if let Some(date) = draft.date
+        && draft.status == EventStatus::Completed
+        && date.first_day() > today
+    {
+        e.add("date", "a completed event cannot be in the future");
     }
     if !e.is_empty() {
         return Err(AppError::validation(e.0));

@@ -5,9 +5,11 @@
 mod anniversaries;
 mod cities;
 mod errors;
+mod events;
 mod health;
 mod helpers;
 mod migrations;
 mod openapi;
 mod search;
+mod seed;
 mod twinnings;

@@ -30,6 +30,16 @@ async fn every_route_of_the_app_is_in_the_document() {
     for (path, methods) in [
         ("/api/v1/cities", vec!["get", "post"]),
         ("/api/v1/cities/{id}", vec!["get", "patch", "delete"]),
+        ("/api/v1/cities/{id}/twinnings", vec!["get"]),
+        ("/api/v1/cities/{id}/events", vec!["get"]),
+        ("/api/v1/twinnings", vec!["get", "post"]),
+        ("/api/v1/twinnings/{id}", vec!["get", "patch", "delete"]),
+        ("/api/v1/twinnings/{id}/events", vec!["get", "post"]),
+        ("/api/v1/twinnings/{id}/anniversaries", vec!["get"]),
+        ("/api/v1/anniversaries", vec!["get"]),
+        ("/api/v1/anniversaries.ics", vec!["get"]),
+        ("/api/v1/events", vec!["get"]),
+        ("/api/v1/events/{id}", vec!["get", "patch", "delete"]),
         ("/healthz", vec!["get"]),
         ("/readyz", vec!["get"]),
     ] {
