@@ -32,6 +32,35 @@ pub enum Command {
     Openapi,
     /// Load data into the database.
     Seed(SeedArgs),
+    /// Manage access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it (alone, on stdout). It is not shown again.
+    Create {
+        /// Who holds it; shown in the change feed.
+        #[arg(long)]
+        name: String,
+        /// May do everything.
+        #[arg(long, conflicts_with = "city", required_unless_present = "city")]
+        admin: bool,
+        /// A city it may edit, with its twinnings and events (repeatable).
+        #[arg(long = "city", value_name = "ID")]
+        city: Vec<i64>,
+        /// Days until it expires (no expiry by default).
+        #[arg(long, value_name = "N")]
+        expires_in_days: Option<i64>,
+    },
+    /// List the tokens (never their secrets).
+    List,
+    /// Revoke a token; it stops working at once.
+    Revoke {
+        /// Token id, as `list` shows it.
+        id: i64,
+    },
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -64,7 +64,8 @@ pub struct AppError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub existing: Option<String>,
-    pub allow: Option<&'static str>,
+    /// Extra response headers (`Allow`, `WWW-Authenticate`).
+    pub headers: Vec<(header::HeaderName, String)>,
 }
 
 impl AppError {
@@ -75,7 +76,7 @@ impl AppError {
             detail: detail.into(),
             errors: Vec::new(),
             existing: None,
-            allow: None,
+            headers: Vec::new(),
         }
     }
 
@@ -118,6 +119,27 @@ impl AppError {
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> AppError {
         AppError::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> AppError {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// 401: no usable bearer token.
+    pub fn unauthorized(detail: impl Into<String>, invalid: bool) -> AppError {
+        let challenge = if invalid {
+            r#"Bearer realm="twinning", error="invalid_token""#
+        } else {
+            r#"Bearer realm="twinning""#
+        };
+        AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+            .with_header(header::WWW_AUTHENTICATE, challenge)
+    }
+
+    /// 403: a valid token that may not do this.
+    pub fn forbidden(detail: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::FORBIDDEN, "forbidden", detail)
     }
 
     pub fn with_existing(mut self, path: String) -> AppError {
@@ -166,8 +188,8 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if let Some(allow) = self.allow {
-            response.insert_header((header::ALLOW, allow));
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.as_str()));
         }
         response.body(serde_json::to_string(&self.problem()).unwrap_or_default())
     }

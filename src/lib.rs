@@ -1,4 +1,5 @@
 pub mod anniversaries;
+pub mod changes;
 pub mod cities;
 pub mod clock;
 pub mod config;
@@ -11,5 +12,6 @@ pub mod http;
 pub mod openapi;
 pub mod seed;
 pub mod startup;
+pub mod tokens;
 pub mod twinnings;
 pub mod validate;

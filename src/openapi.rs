@@ -1,12 +1,32 @@
 //! The OpenAPI document, generated from the handlers and types.
 
 use crate::anniversaries::{handlers as anniversaries, model as anniversary};
+use crate::changes::{handlers as change_handlers, model as change};
 use crate::cities::{handlers as cities, model as city};
 use crate::error::{FieldError, Problem};
 use crate::events::{handlers as events, model as event};
 use crate::health;
+use crate::tokens::{handlers as tokens, model as token};
 use crate::twinnings::{handlers as twinnings, model as twinning};
-use utoipa::OpenApi;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Declares the bearer scheme that write operations require.
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some(
+            "An access token from `twinning token create` or `POST /api/v1/tokens`: an admin \
+token, or one scoped to cities that may edit those cities and the twinnings and events \
+involving them. Reads need no token."
+                .into(),
+        );
+        components.add_security_scheme("bearer_token", SecurityScheme::Http(scheme));
+    }
+}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,7 +36,8 @@ use utoipa::OpenApi;
         description = "The registry of twin-city (sister-city) relationships: cities, the \
 twinnings between them with their start dates and anniversaries, and the exchanges twinned \
 cities make.\n\nEvery error is an RFC 9457 problem document (`application/problem+json`) with \
-a stable `code`; validation errors name each offending field in `errors`. Every list answers \
+a stable `code`; validation errors name each offending field in `errors`. Reads are \
+public; every write needs `Authorization: Bearer <token>`. Every list answers \
 `{\"items\": [...], \"next_cursor\": ...}`: pass `next_cursor` back as `cursor` for the next page.",
         license(name = "MIT", identifier = "MIT"),
     ),
@@ -39,6 +60,13 @@ a stable `code`; validation errors name each offending field in `errors`. Every 
         events::get_event,
         events::update_event,
         events::delete_event,
+        change_handlers::city_history,
+        change_handlers::twinning_history,
+        change_handlers::event_history,
+        change_handlers::list_changes,
+        tokens::create_token,
+        tokens::list_tokens,
+        tokens::revoke_token,
         anniversaries::next_anniversaries,
         anniversaries::list_anniversaries,
         anniversaries::anniversary_feed,
@@ -53,6 +81,8 @@ a stable `code`; validation errors name each offending field in `errors`. Every 
         twinning::StatusChange, twinning::AnniversaryDate, twinning::TwinningKind, twinning::TwinningStatus,
         event::Event, event::NewEvent, event::EventPatch, event::EventPage, event::EventRef,
         event::EventKind, event::EventMode, event::EventStatus,
+        token::Token, token::NewToken, token::CreatedToken, token::TokenPage,
+        change::Change, change::ChangePage, change::ChangeAuthor, change::Entity, change::Action,
         anniversary::Anniversary, anniversary::AnniversaryPage, anniversary::AnniversaryDatePage,
     )),
     tags(
@@ -60,8 +90,11 @@ a stable `code`; validation errors name each offending field in `errors`. Every 
         (name = "twinnings", description = "Twinnings: unordered pairs of cities, with start dates and status history"),
         (name = "events", description = "Exchange events: greetings, letters, visits and more, with replies"),
         (name = "anniversaries", description = "Anniversaries of twinnings, derived from their start dates (also as an iCalendar feed)"),
+        (name = "changes", description = "Every write, in commit order: a feed to sync from, and each entity's history"),
+        (name = "tokens", description = "Access tokens (admins only)"),
         (name = "health", description = "Probes for operators"),
-    )
+    ),
+    modifiers(&BearerToken)
 )]
 pub struct ApiDoc;
 

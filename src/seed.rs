@@ -5,11 +5,13 @@
 //! as the API, and pieces already present are left alone, so a second run
 //! changes nothing.
 
+use crate::changes::{Action, Entity, record};
 use crate::cities::model::NewCity;
 use crate::db::DbConnection;
 use crate::db::schema::{cities, events, twinnings};
 use crate::error::AppError;
 use crate::events::model::{EventKind, EventMode, EventStatus, NewEvent};
+use crate::tokens::Principal;
 use crate::twinnings::model::{NewTwinning, TwinningKind};
 use crate::{cities as city, clock, events as event, twinnings as twinning};
 use diesel::prelude::*;
@@ -95,6 +97,10 @@ const CITIES: [DemoCity; 4] = [
         geonames: 1_496_747,
     },
 ];
+
+fn author() -> Principal {
+    Principal::command_line("seed --demo")
+}
 
 pub fn demo(conn: &mut DbConnection) -> Result<SeedReport, AppError> {
     conn.transaction(|conn| {
@@ -199,7 +205,17 @@ fn ensure_city(
     };
     let valid = city::validate::validate(new, clock::now())?;
     report.cities += 1;
-    Ok(city::queries::insert(conn, &valid)?.id)
+    let created = crate::cities::model::City::from(city::queries::insert(conn, &valid)?);
+    record(
+        conn,
+        &author(),
+        Entity::City,
+        created.id,
+        Action::Create,
+        None,
+        Some(&created),
+    )?;
+    Ok(created.id)
 }
 
 fn ensure_twinning(
@@ -227,7 +243,20 @@ fn ensure_twinning(
     };
     let values = twinning::validate::validate_new(new, clock::today(), clock::now())?;
     report.twinnings += 1;
-    Ok(twinning::queries::insert(conn, &values, &[a, b])?.id)
+    let row = twinning::queries::insert(conn, &values, &[a, b])?;
+    if let Some(created) = twinning::handlers::render(conn, vec![row], clock::today())?.pop() {
+        record(
+            conn,
+            &author(),
+            Entity::Twinning,
+            created.id,
+            Action::Create,
+            None,
+            Some(&created),
+        )?;
+        return Ok(created.id);
+    }
+    Err(AppError::internal("seeded twinning not rendered"))
 }
 
 fn ensure_event(
@@ -249,5 +278,18 @@ fn ensure_event(
     let mut values = event::validate::validate_new(new, clock::today(), clock::now())?;
     values.twinning_id = twinning_id;
     report.events += 1;
-    Ok(event::queries::insert(conn, values)?.id)
+    let row = event::queries::insert(conn, values)?;
+    if let Some(created) = event::handlers::render(conn, vec![row])?.pop() {
+        record(
+            conn,
+            &author(),
+            Entity::Event,
+            created.id,
+            Action::Create,
+            None,
+            Some(&created),
+        )?;
+        return Ok(created.id);
+    }
+    Err(AppError::internal("seeded event not rendered"))
 }

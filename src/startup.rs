@@ -5,7 +5,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::http::body::BodyLimit;
 use crate::http::{fallback, request_id};
-use crate::{anniversaries, cities, events, health, openapi, twinnings};
+use crate::{anniversaries, changes, cities, events, health, openapi, tokens, twinnings};
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
@@ -33,7 +33,9 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
                     .configure(cities::configure)
                     .configure(twinnings::configure)
                     .configure(anniversaries::configure)
-                    .configure(events::configure),
+                    .configure(events::configure)
+                    .configure(tokens::configure)
+                    .configure(changes::configure),
             )
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))

@@ -4,12 +4,15 @@ use super::model::{City, CityPage, CityPatch, NewCity};
 use super::queries::{self, CityFilter, CityKey};
 use super::search;
 use super::validate::validate;
+use crate::changes::{Action, Entity, record};
 use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
+use crate::tokens::Principal;
 use crate::validate::is_country_code;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use diesel::Connection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -97,9 +100,12 @@ pub async fn list_cities(
 #[utoipa::path(
     post, path = "/api/v1/cities", tag = "cities",
     request_body = NewCity,
+    security(("bearer_token" = [])),
     responses(
         (status = 201, description = "The city was created", body = City,
             headers(("Location" = String, description = "Path of the new city"))),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another city has this `wikidata_id` or `geonames_id` (code `city_exists`, with `existing`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
@@ -108,12 +114,29 @@ pub async fn list_cities(
     )
 )]
 pub async fn create_city(
+    principal: Principal,
     db: web::Data<Db>,
     body: ValidJson<NewCity>,
 ) -> Result<HttpResponse, AppError> {
+    principal.require_admin()?;
     let city = validate(body.0, crate::clock::now())?;
-    let row = db.write(move |conn| queries::insert(conn, &city)).await?;
-    let city = City::from(row);
+    let city = db
+        .write(move |conn| {
+            conn.transaction(|conn| {
+                let city = City::from(queries::insert(conn, &city)?);
+                record(
+                    conn,
+                    &principal,
+                    Entity::City,
+                    city.id,
+                    Action::Create,
+                    None,
+                    Some(&city),
+                )?;
+                Ok(city)
+            })
+        })
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/cities/{}", city.id)))
         .json(city))
@@ -140,8 +163,11 @@ pub async fn get_city(db: web::Data<Db>, id: web::Path<i64>) -> Result<web::Json
     patch, path = "/api/v1/cities/{id}", tag = "cities",
     params(("id" = i64, Path, description = "City id")),
     request_body = CityPatch,
+    security(("bearer_token" = [])),
     responses(
         (status = 200, description = "The city as changed", body = City),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another city has this `wikidata_id` or `geonames_id`", body = Problem, content_type = "application/problem+json"),
@@ -151,35 +177,72 @@ pub async fn get_city(db: web::Data<Db>, id: web::Path<i64>) -> Result<web::Json
     )
 )]
 pub async fn update_city(
+    principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: ValidJson<CityPatch>,
 ) -> Result<web::Json<City>, AppError> {
     let id = id.into_inner();
+    principal.require_city(id)?;
     let patch = body.0;
-    let row = db
+    let city = db
         .write(move |conn| {
-            let current = City::from(queries::find(conn, id)?);
-            let city = validate(patch.apply(current), crate::clock::now())?;
-            queries::update(conn, id, &city)
+            conn.transaction(|conn| {
+                let before = City::from(queries::find(conn, id)?);
+                let city = validate(patch.apply(before.clone()), crate::clock::now())?;
+                let after = City::from(queries::update(conn, id, &city)?);
+                record(
+                    conn,
+                    &principal,
+                    Entity::City,
+                    id,
+                    Action::Update,
+                    Some(&before),
+                    Some(&after),
+                )?;
+                Ok(after)
+            })
         })
         .await?;
-    Ok(web::Json(City::from(row)))
+    Ok(web::Json(city))
 }
 
 /// Remove a city that nothing refers to any more.
 #[utoipa::path(
     delete, path = "/api/v1/cities/{id}", tag = "cities",
     params(("id" = i64, Path, description = "City id")),
+    security(("bearer_token" = [])),
     responses(
         (status = 204, description = "The city was removed"),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Twinnings or events still refer to the city (code `city_in_use`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn delete_city(db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn delete_city(
+    principal: Principal,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    db.write(move |conn| queries::delete(conn, id)).await?;
+    principal.require_city(id)?;
+    db.write(move |conn| {
+        conn.transaction(|conn| {
+            let before = City::from(queries::find(conn, id)?);
+            queries::delete(conn, id)?;
+            record(
+                conn,
+                &principal,
+                Entity::City,
+                id,
+                Action::Delete,
+                Some(&before),
+                None,
+            )
+        })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -27,7 +27,7 @@ pub struct CityRow {
 }
 
 /// A city.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "id": 1,
     "name": "Veliky Novgorod",

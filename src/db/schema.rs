@@ -82,5 +82,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tokens (id) {
+        id -> BigInt,
+        name -> Text,
+        /// SHA-256 of the secret, hex.
+        secret_hash -> Text,
+        is_admin -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    token_cities (token_id, city_id) {
+        token_id -> BigInt,
+        city_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    changes (id) {
+        id -> BigInt,
+        token_id -> Nullable<BigInt>,
+        token_name -> Text,
+        entity -> Text,
+        entity_id -> BigInt,
+        action -> Text,
+        /// JSON of the entity before and after the write.
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+        changed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(city_search_tokens -> cities (city_id));
-diesel::allow_tables_to_appear_in_same_query!(cities, city_search_tokens, twinnings, events);
+diesel::allow_tables_to_appear_in_same_query!(
+    cities,
+    city_search_tokens,
+    twinnings,
+    events,
+    tokens,
+    token_cities,
+    changes
+);

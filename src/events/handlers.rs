@@ -5,15 +5,18 @@ use super::model::{
 };
 use super::queries::{self, Condition, EventKey};
 use super::validate::{validate_new, validate_patch};
+use crate::changes::{Action, Entity, record};
 use crate::dates::PartialDate;
 use crate::db::schema::events;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, Problem};
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
+use crate::tokens::Principal;
 use crate::twinnings::handlers::{country_param, date_param};
 use crate::twinnings::model::CitySummary;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use diesel::Connection;
 use diesel::ExpressionMethods;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -64,6 +67,21 @@ pub fn render(conn: &mut DbConnection, rows: Vec<EventRow>) -> Result<Vec<Event>
             updated_at: row.updated_at.and_utc(),
         })
         .collect())
+}
+
+/// Every event of a twinning, rendered (for the records of a cascading delete).
+pub fn twinning_events_for_deletion(
+    conn: &mut DbConnection,
+    twinning_id: i64,
+) -> Result<Vec<Event>, AppError> {
+    let rows: Vec<EventRow> = {
+        use diesel::prelude::*;
+        events::table
+            .filter(events::twinning_id.eq(twinning_id))
+            .order(events::id.asc())
+            .load(conn)?
+    };
+    render(conn, rows)
 }
 
 fn one(mut events: Vec<Event>) -> Result<Event, AppError> {
@@ -245,9 +263,12 @@ pub async fn list_events(
     post, path = "/api/v1/twinnings/{id}/events", tag = "events",
     params(("id" = i64, Path, description = "Twinning id")),
     request_body = NewEvent,
+    security(("bearer_token" = [])),
     responses(
         (status = 201, description = "The event was logged", body = Event,
             headers(("Location" = String, description = "Path of the new event"))),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
@@ -256,6 +277,7 @@ pub async fn list_events(
     )
 )]
 pub async fn create_event(
+    principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: ValidJson<NewEvent>,
@@ -265,8 +287,26 @@ pub async fn create_event(
     values.twinning_id = twinning_id;
     let event = db
         .write(move |conn| {
-            let row = queries::insert(conn, values)?;
-            one(render(conn, vec![row])?)
+            conn.transaction(|conn| {
+                let twinning = crate::twinnings::queries::find(conn, twinning_id)?;
+                principal.require_pair(
+                    twinning.city_low_id,
+                    twinning.city_high_id,
+                    &format!("twinning {twinning_id}"),
+                )?;
+                let row = queries::insert(conn, values)?;
+                let event = one(render(conn, vec![row])?)?;
+                record(
+                    conn,
+                    &principal,
+                    Entity::Event,
+                    event.id,
+                    Action::Create,
+                    None,
+                    Some(&event),
+                )?;
+                Ok(event)
+            })
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -303,8 +343,11 @@ pub async fn get_event(
     patch, path = "/api/v1/events/{id}", tag = "events",
     params(("id" = i64, Path, description = "Event id")),
     request_body = EventPatch,
+    security(("bearer_token" = [])),
     responses(
         (status = 200, description = "The event as changed", body = Event),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such event", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
@@ -313,6 +356,7 @@ pub async fn get_event(
     )
 )]
 pub async fn update_event(
+    principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: ValidJson<EventPatch>,
@@ -321,11 +365,29 @@ pub async fn update_event(
     let patch = body.0;
     let event = db
         .write(move |conn| {
-            let current = queries::find(conn, id)?;
-            let values =
-                validate_patch(&current, patch, crate::clock::today(), crate::clock::now())?;
-            let row = queries::update(conn, id, &values)?;
-            one(render(conn, vec![row])?)
+            conn.transaction(|conn| {
+                let current = queries::find(conn, id)?;
+                principal.require_pair(
+                    current.from_city_id,
+                    current.to_city_id,
+                    &format!("event {id}"),
+                )?;
+                let values =
+                    validate_patch(&current, patch, crate::clock::today(), crate::clock::now())?;
+                let before = one(render(conn, vec![current])?)?;
+                let row = queries::update(conn, id, &values)?;
+                let after = one(render(conn, vec![row])?)?;
+                record(
+                    conn,
+                    &principal,
+                    Entity::Event,
+                    id,
+                    Action::Update,
+                    Some(&before),
+                    Some(&after),
+                )?;
+                Ok(after)
+            })
         })
         .await?;
     Ok(web::Json(event))
@@ -335,15 +397,43 @@ pub async fn update_event(
 #[utoipa::path(
     delete, path = "/api/v1/events/{id}", tag = "events",
     params(("id" = i64, Path, description = "Event id")),
+    security(("bearer_token" = [])),
     responses(
         (status = 204, description = "The event was removed"),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such event", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Other events answer this one (code `event_has_replies`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn delete_event(db: web::Data<Db>, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn delete_event(
+    principal: Principal,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    db.write(move |conn| queries::delete(conn, id)).await?;
+    db.write(move |conn| {
+        conn.transaction(|conn| {
+            let current = queries::find(conn, id)?;
+            principal.require_pair(
+                current.from_city_id,
+                current.to_city_id,
+                &format!("event {id}"),
+            )?;
+            let before = one(render(conn, vec![current])?)?;
+            queries::delete(conn, id)?;
+            record(
+                conn,
+                &principal,
+                Entity::Event,
+                id,
+                Action::Delete,
+                Some(&before),
+                None,
+            )
+        })
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -23,18 +23,16 @@ pub fn method_not_allowed(
 ) -> impl Fn(HttpRequest) -> std::future::Ready<HttpResponse> + Clone + 'static {
     move |req: HttpRequest| {
         std::future::ready(
-            AppError {
-                allow: Some(allow),
-                ..AppError::new(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "method_not_allowed",
-                    format!(
-                        "{} is not allowed on {}; allowed: {allow}",
-                        req.method(),
-                        req.path()
-                    ),
-                )
-            }
+            AppError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!(
+                    "{} is not allowed on {}; allowed: {allow}",
+                    req.method(),
+                    req.path()
+                ),
+            )
+            .with_header(header::ALLOW, allow)
             .error_response(),
         )
     }

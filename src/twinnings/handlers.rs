@@ -7,11 +7,13 @@ use super::model::{
 use super::queries::{self, Condition};
 use super::validate::{validate_new, validate_patch};
 use super::view::{city_ids, to_twinning};
+use crate::changes::{Action, Entity, record};
 use crate::cities::model::City;
 use crate::dates::PartialDate;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, Problem};
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
+use crate::tokens::Principal;
 use crate::validate::is_country_code;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -150,9 +152,12 @@ use diesel::{Connection, ExpressionMethods};
 #[utoipa::path(
     post, path = "/api/v1/twinnings", tag = "twinnings",
     request_body = NewTwinning,
+    security(("bearer_token" = [])),
     responses(
         (status = 201, description = "The twinning was registered", body = Twinning,
             headers(("Location" = String, description = "Path of the new twinning"))),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The two cities are already twinned (code `twinning_exists`, with `existing`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
@@ -161,18 +166,34 @@ use diesel::{Connection, ExpressionMethods};
     )
 )]
 pub async fn create_twinning(
+    principal: Principal,
     db: web::Data<Db>,
     body: ValidJson<NewTwinning>,
 ) -> Result<HttpResponse, AppError> {
     let city_ids = body.0.city_ids.clone().unwrap_or_default();
     let today = crate::clock::today();
     let values = validate_new(body.0, today, crate::clock::now())?;
+    principal.require_pair(
+        values.city_low_id,
+        values.city_high_id,
+        "a twinning of two other cities",
+    )?;
     let twinning = db
         .write(move |conn| {
-            let row = queries::insert(conn, &values, &city_ids)?;
-            render(conn, vec![row], today)?
-                .pop()
-                .ok_or_else(|| AppError::internal("created twinning not rendered"))
+            conn.transaction(|conn| {
+                let row = queries::insert(conn, &values, &city_ids)?;
+                let twinning = one(render(conn, vec![row], today)?)?;
+                record(
+                    conn,
+                    &principal,
+                    Entity::Twinning,
+                    twinning.id,
+                    Action::Create,
+                    None,
+                    Some(&twinning),
+                )?;
+                Ok(twinning)
+            })
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -219,8 +240,11 @@ fn one(mut items: Vec<Twinning>) -> Result<Twinning, AppError> {
     patch, path = "/api/v1/twinnings/{id}", tag = "twinnings",
     params(("id" = i64, Path, description = "Twinning id")),
     request_body = TwinningPatch,
+    security(("bearer_token" = [])),
     responses(
         (status = 200, description = "The twinning as changed", body = Twinning),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
@@ -229,6 +253,7 @@ fn one(mut items: Vec<Twinning>) -> Result<Twinning, AppError> {
     )
 )]
 pub async fn update_twinning(
+    principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
     body: ValidJson<TwinningPatch>,
@@ -238,10 +263,28 @@ pub async fn update_twinning(
     let today = crate::clock::today();
     let twinning = db
         .write(move |conn| {
-            let current = queries::find(conn, id)?;
-            let values = validate_patch(&current, patch, today, crate::clock::now())?;
-            let row = queries::update(conn, id, &values)?;
-            one(render(conn, vec![row], today)?)
+            conn.transaction(|conn| {
+                let current = queries::find(conn, id)?;
+                principal.require_pair(
+                    current.city_low_id,
+                    current.city_high_id,
+                    &format!("twinning {id}"),
+                )?;
+                let values = validate_patch(&current, patch, today, crate::clock::now())?;
+                let before = one(render(conn, vec![current], today)?)?;
+                let row = queries::update(conn, id, &values)?;
+                let after = one(render(conn, vec![row], today)?)?;
+                record(
+                    conn,
+                    &principal,
+                    Entity::Twinning,
+                    id,
+                    Action::Update,
+                    Some(&before),
+                    Some(&after),
+                )?;
+                Ok(after)
+            })
         })
         .await?;
     Ok(web::Json(twinning))
@@ -260,14 +303,18 @@ pub struct DeleteTwinningQuery {
 #[utoipa::path(
     delete, path = "/api/v1/twinnings/{id}", tag = "twinnings",
     params(("id" = i64, Path, description = "Twinning id"), DeleteTwinningQuery),
+    security(("bearer_token" = [])),
     responses(
         (status = 204, description = "The twinning was removed"),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The twinning has exchange events and `cascade` is not `true` (code `twinning_has_events`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn delete_twinning(
+    principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
     query: ValidQuery<DeleteTwinningQuery>,
@@ -276,7 +323,8 @@ pub async fn delete_twinning(
     let cascade = query.0.cascade.unwrap_or(false);
     db.write(move |conn| {
         conn.transaction(|conn| {
-            queries::find(conn, id)?;
+            let current = queries::find(conn, id)?;
+            principal.require_pair(current.city_low_id, current.city_high_id, &format!("twinning {id}"))?;
             let events = crate::events::queries::count_for_twinning(conn, id)?;
             if events > 0 && !cascade {
                 return Err(AppError::conflict(
@@ -284,8 +332,14 @@ pub async fn delete_twinning(
                     format!("twinning {id} has {events} exchange event(s); delete them first or pass cascade=true"),
                 ));
             }
+            let today = crate::clock::today();
+            for event in crate::events::handlers::twinning_events_for_deletion(conn, id)? {
+                record(conn, &principal, Entity::Event, event.id, Action::Delete, Some(&event), None)?;
+            }
+            let before = one(render(conn, vec![current], today)?)?;
             crate::events::queries::delete_for_twinning(conn, id)?;
-            queries::delete(conn, id)
+            queries::delete(conn, id)?;
+            record(conn, &principal, Entity::Twinning, id, Action::Delete, Some(&before), None)
         })
     })
     .await?;

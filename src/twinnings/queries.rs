@@ -63,10 +63,14 @@ pub fn insert(
     if !unknown.is_empty() {
         return Err(AppError::validation(unknown));
     }
-    let inserted = diesel::insert_into(twinnings::table)
-        .values((values, twinnings::created_at.eq(values.updated_at)))
-        .returning(twinnings::all_columns)
-        .get_result(conn);
+    // In a savepoint of its own: after a unique violation PostgreSQL accepts
+    // the query for the existing twinning only once this is rolled back.
+    let inserted = conn.transaction(|conn| {
+        diesel::insert_into(twinnings::table)
+            .values((values, twinnings::created_at.eq(values.updated_at)))
+            .returning(twinnings::all_columns)
+            .get_result(conn)
+    });
     match inserted {
         Ok(row) => Ok(row),
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {

@@ -12,7 +12,11 @@ use twinning::db::{DatabaseUrl, Db};
 
 pub struct TestApp {
     pub address: String,
+    /// Sends the admin token with every request.
     pub client: Client,
+    /// Sends no token.
+    pub anonymous: Client,
+    pub admin_token: String,
     pub database_url: DatabaseUrl,
     server: actix_web::dev::ServerHandle,
     _db: TestDb,
@@ -64,6 +68,7 @@ pub async fn spawn_app_with(mut settings: ServeArgs) -> TestApp {
     let FreshDatabase { url, guard } = fresh_database();
     settings.db_pool_size = 3;
     let db = Db::connect(&url, settings.db_pool_size).expect("the test database opens");
+    let admin_token = create_token(&url, "test admin", true, &[]);
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let port = listener.local_addr().expect("a bound address").port();
     let server = twinning::startup::run(listener, db, &settings).expect("the server starts");
@@ -71,11 +76,34 @@ pub async fn spawn_app_with(mut settings: ServeArgs) -> TestApp {
     actix_web::rt::spawn(server);
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        client: Client::new(),
+        client: client_with(Some(&admin_token)),
+        anonymous: client_with(None),
+        admin_token,
         database_url: url,
         server: handle,
         _db: guard,
     }
+}
+
+/// A client that sends `token` (if any) as its bearer token.
+pub fn client_with(token: Option<&str>) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(token) = token {
+        let value = format!("Bearer {token}").parse().expect("a header value");
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a client")
+}
+
+/// Creates a token straight in the database, as `twinning token create` does.
+pub fn create_token(url: &DatabaseUrl, name: &str, admin: bool, cities: &[i64]) -> String {
+    let mut conn = url.establish().expect("the test database opens");
+    twinning::tokens::queries::create(&mut conn, name, admin, cities, None, twinning::clock::now())
+        .expect("the token is created")
+        .1
 }
 
 impl Drop for TestApp {
@@ -96,6 +124,11 @@ impl Drop for TestDb {
 }
 
 impl TestApp {
+    /// A client holding a new token scoped to these cities.
+    pub fn city_client(&self, name: &str, cities: &[i64]) -> Client {
+        client_with(Some(&create_token(&self.database_url, name, false, cities)))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

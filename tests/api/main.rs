@@ -2,7 +2,9 @@
 //! database (SQLite by default, PostgreSQL with TEST_DATABASE_URL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod anniversaries;
+mod changes;
 mod cities;
 mod errors;
 mod events;

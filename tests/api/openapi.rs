@@ -40,6 +40,12 @@ async fn every_route_of_the_app_is_in_the_document() {
         ("/api/v1/anniversaries.ics", vec!["get"]),
         ("/api/v1/events", vec!["get"]),
         ("/api/v1/events/{id}", vec!["get", "patch", "delete"]),
+        ("/api/v1/tokens", vec!["get", "post"]),
+        ("/api/v1/tokens/{id}", vec!["delete"]),
+        ("/api/v1/changes", vec!["get"]),
+        ("/api/v1/cities/{id}/history", vec!["get"]),
+        ("/api/v1/twinnings/{id}/history", vec!["get"]),
+        ("/api/v1/events/{id}/history", vec!["get"]),
         ("/healthz", vec!["get"]),
         ("/readyz", vec!["get"]),
     ] {
@@ -50,6 +56,30 @@ async fn every_route_of_the_app_is_in_the_document() {
             );
         }
     }
+    // Every write declares the bearer scheme and its 401 and 403.
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            if ["post", "patch", "delete"].contains(&method.as_str()) {
+                assert_eq!(
+                    operation["security"],
+                    serde_json::json!([{"bearer_token": []}]),
+                    "{method} {path}"
+                );
+                assert!(
+                    operation["responses"]["401"].is_object(),
+                    "{method} {path} 401"
+                );
+                assert!(
+                    operation["responses"]["403"].is_object(),
+                    "{method} {path} 403"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer_token"]["scheme"],
+        "bearer"
+    );
     // Every documented operation answers errors with the one problem schema.
     for (path, item) in paths {
         for (method, operation) in item.as_object().unwrap() {

@@ -1,0 +1,3 @@
+DROP TABLE changes;
+DROP TABLE token_cities;
+DROP TABLE tokens;

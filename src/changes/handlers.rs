@@ -1,0 +1,174 @@
+//! The change feed and each entity's history.
+
+use super::model::{Action, Change, ChangeAuthor, ChangePage, ChangeRow, Entity};
+use super::queries::{self, ChangeFilter};
+use crate::db::Db;
+use crate::error::{AppError, Problem};
+use crate::http::{Cursor, PageParams, ValidQuery};
+use actix_web::web;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+fn to_change(row: ChangeRow) -> Change {
+    let json = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
+    Change {
+        id: row.id,
+        cursor: Cursor::encode(&row.id),
+        changed_at: row.changed_at.and_utc(),
+        author: ChangeAuthor {
+            token_id: row.token_id,
+            name: row.token_name,
+        },
+        entity: Entity::from_text(&row.entity).unwrap_or(Entity::City),
+        entity_id: row.entity_id,
+        action: Action::from_text(&row.action).unwrap_or(Action::Update),
+        before: json(row.before),
+        after: json(row.after),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangeQuery {
+    /// The `cursor` of the last change seen (or `next_cursor`); from the start when absent.
+    pub after: Option<String>,
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    pub entity: Option<Entity>,
+    /// Only changes of this entity (with `entity`).
+    pub entity_id: Option<i64>,
+}
+
+/// Every write to the registry, in commit order: poll with the last cursor to
+/// get each change exactly once.
+#[utoipa::path(
+    get, path = "/api/v1/changes", tag = "changes",
+    params(ChangeQuery),
+    responses(
+        (status = 200, description = "The changes after the cursor, oldest first", body = ChangePage),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_changes(
+    db: web::Data<Db>,
+    query: ValidQuery<ChangeQuery>,
+) -> Result<web::Json<ChangePage>, AppError> {
+    let q = query.0;
+    let page = PageParams::<i64>::new(q.limit, q.after.as_deref()).map_err(|e| {
+        if e.errors.iter().any(|f| f.field == "cursor") {
+            AppError::invalid_parameter("after", "is not a cursor that this API issued")
+        } else {
+            e
+        }
+    })?;
+    let filter = ChangeFilter {
+        entity: q.entity,
+        entity_id: q.entity_id,
+        after: page.after,
+        limit: page.limit,
+    };
+    let rows = db.read(move |conn| queries::list(conn, &filter)).await?;
+    let next_cursor = match rows.last() {
+        Some(last) => Some(Cursor::encode(&last.id)),
+        None => Some(Cursor::encode(&page.after.unwrap_or(0))),
+    };
+    Ok(web::Json(ChangePage {
+        items: rows.into_iter().map(to_change).collect(),
+        next_cursor,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    #[param(minimum = 1, maximum = 200, default = 50)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+async fn history(
+    db: &Db,
+    entity: Entity,
+    id: i64,
+    q: HistoryQuery,
+) -> Result<ChangePage, AppError> {
+    let page = PageParams::<i64>::new(q.limit, q.cursor.as_deref())?;
+    let filter = ChangeFilter {
+        entity: Some(entity),
+        entity_id: Some(id),
+        after: page.after,
+        limit: page.limit + 1,
+    };
+    let rows = db.read(move |conn| queries::list(conn, &filter)).await?;
+    if rows.is_empty() && page.after.is_none() {
+        return Err(AppError::not_found(entity.as_str(), id));
+    }
+    let (rows, next_cursor) = crate::http::paginate(rows, page.limit, |r| r.id);
+    Ok(ChangePage {
+        items: rows.into_iter().map(to_change).collect(),
+        next_cursor,
+    })
+}
+
+/// The changes of one city, oldest first (also after it was deleted).
+#[utoipa::path(
+    get, path = "/api/v1/cities/{id}/history", tag = "changes",
+    params(("id" = i64, Path, description = "City id"), HistoryQuery),
+    responses(
+        (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
+        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing was ever recorded for this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn city_history(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: ValidQuery<HistoryQuery>,
+) -> Result<web::Json<ChangePage>, AppError> {
+    Ok(web::Json(
+        history(&db, Entity::City, id.into_inner(), query.0).await?,
+    ))
+}
+
+/// The changes of one twinning, oldest first (also after it was deleted).
+#[utoipa::path(
+    get, path = "/api/v1/twinnings/{id}/history", tag = "changes",
+    params(("id" = i64, Path, description = "Twinning id"), HistoryQuery),
+    responses(
+        (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
+        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing was ever recorded for this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn twinning_history(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: ValidQuery<HistoryQuery>,
+) -> Result<web::Json<ChangePage>, AppError> {
+    Ok(web::Json(
+        history(&db, Entity::Twinning, id.into_inner(), query.0).await?,
+    ))
+}
+
+/// The changes of one event, oldest first (also after it was deleted).
+#[utoipa::path(
+    get, path = "/api/v1/events/{id}/history", tag = "changes",
+    params(("id" = i64, Path, description = "Event id"), HistoryQuery),
+    responses(
+        (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
+        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Nothing was ever recorded for this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn event_history(
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: ValidQuery<HistoryQuery>,
+) -> Result<web::Json<ChangePage>, AppError> {
+    Ok(web::Json(
+        history(&db, Entity::Event, id.into_inner(), query.0).await?,
+    ))
+}

@@ -1,0 +1,95 @@
+//! Change records as stored and as followed by integrators.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    City,
+    Twinning,
+    Event,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+crate::text_enum!(Entity {
+    City = "city",
+    Twinning = "twinning",
+    Event = "event",
+});
+
+crate::text_enum!(Action {
+    Create = "create",
+    Update = "update",
+    Delete = "delete",
+});
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub token_id: Option<i64>,
+    pub token_name: String,
+    pub entity: String,
+    pub entity_id: i64,
+    pub action: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub changed_at: NaiveDateTime,
+}
+
+/// Who made a change: the token's id and name (the command line has no id).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangeAuthor {
+    pub token_id: Option<i64>,
+    pub name: String,
+}
+
+/// One write to the registry.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": 17,
+    "cursor": "MTc",
+    "changed_at": "2026-11-27T08:00:00Z",
+    "author": {"token_id": 2, "name": "Novosibirsk international relations"},
+    "entity": "event",
+    "entity_id": 5,
+    "action": "create",
+    "before": null,
+    "after": {"id": 5, "title": "Reply video from Novosibirsk", "status": "in_preparation"}
+}))]
+pub struct Change {
+    /// Increases in commit order.
+    pub id: i64,
+    /// Pass as `after` to get the changes that follow this one.
+    pub cursor: String,
+    pub changed_at: DateTime<Utc>,
+    pub author: ChangeAuthor,
+    pub entity: Entity,
+    pub entity_id: i64,
+    pub action: Action,
+    /// The entity as it was (`null` for a create).
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    /// The entity as it became (`null` for a delete).
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+}
+
+/// One page of the change feed.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangePage {
+    pub items: Vec<Change>,
+    /// Where to continue: pass it as `after` on the next poll. Never `null` in the
+    /// feed (`/api/v1/changes`), so a client can keep polling; `null` on the last
+    /// page of an entity's history.
+    pub next_cursor: Option<String>,
+}

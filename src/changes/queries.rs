@@ -1,0 +1,71 @@
+//! Recording writes and reading them back in commit order.
+
+use super::model::{Action, ChangeRow, Entity};
+use crate::db::DbConnection;
+use crate::db::schema::changes;
+use crate::error::AppError;
+use crate::tokens::Principal;
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// Records a write. Call it last, inside the write's transaction: on
+/// PostgreSQL it takes a transaction-scoped lock first, so change ids are
+/// handed out in the order the transactions commit and a client following the
+/// feed can never skip a change that commits late. (SQLite has one writer.)
+pub fn record<T: Serialize>(
+    conn: &mut DbConnection,
+    author: &Principal,
+    entity: Entity,
+    entity_id: i64,
+    action: Action,
+    before: Option<&T>,
+    after: Option<&T>,
+) -> Result<(), AppError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7104201)").execute(pg)?;
+    }
+    let json = |value: Option<&T>| {
+        value
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(AppError::internal)
+    };
+    diesel::insert_into(changes::table)
+        .values((
+            changes::token_id.eq(author.token_id),
+            changes::token_name.eq(&author.name),
+            changes::entity.eq(entity.as_str()),
+            changes::entity_id.eq(entity_id),
+            changes::action.eq(action.as_str()),
+            changes::before.eq(json(before)?),
+            changes::after.eq(json(after)?),
+            changes::changed_at.eq(crate::clock::now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub struct ChangeFilter {
+    pub entity: Option<Entity>,
+    pub entity_id: Option<i64>,
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+/// Changes after a cursor, oldest first.
+pub fn list(conn: &mut DbConnection, filter: &ChangeFilter) -> Result<Vec<ChangeRow>, AppError> {
+    let mut query = changes::table.into_boxed();
+    if let Some(entity) = filter.entity {
+        query = query.filter(changes::entity.eq(entity.as_str()));
+    }
+    if let Some(id) = filter.entity_id {
+        query = query.filter(changes::entity_id.eq(id));
+    }
+    if let Some(after) = filter.after {
+        query = query.filter(changes::id.gt(after));
+    }
+    Ok(query
+        .order(changes::id.asc())
+        .limit(filter.limit)
+        .load(conn)?)
+}

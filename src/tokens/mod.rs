@@ -1,0 +1,26 @@
+//! Who may write: admin tokens and tokens scoped to cities.
+
+pub mod auth;
+pub mod handlers;
+pub mod model;
+pub mod queries;
+pub mod secret;
+
+pub use auth::Principal;
+
+use crate::http::fallback::method_not_allowed;
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/tokens")
+            .route(web::get().to(handlers::list_tokens))
+            .route(web::post().to(handlers::create_token))
+            .default_service(web::to(method_not_allowed("GET, POST"))),
+    )
+    .service(
+        web::resource("/tokens/{id}")
+            .route(web::delete().to(handlers::revoke_token))
+            .default_service(web::to(method_not_allowed("DELETE"))),
+    );
+}
