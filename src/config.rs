@@ -85,6 +85,11 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
+
+    /// Origins allowed to call the API from a browser (CORS), comma-separated,
+    /// or `*` for any. CORS is off when unset.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS")]
+    pub cors_allowed_origins: Option<String>,
 }
 
 impl ServeArgs {

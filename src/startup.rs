@@ -4,11 +4,12 @@ use crate::config::ServeArgs;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::http::body::BodyLimit;
-use crate::http::{fallback, request_id};
+use crate::http::{caching, fallback, request_id};
 use crate::{anniversaries, changes, cities, events, health, openapi, tokens, twinnings};
+use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
+use actix_web::middleware::{Compress, Condition, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
 use utoipa_swagger_ui::SwaggerUi;
@@ -18,6 +19,7 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
     let db = web::Data::new(db);
     let limit = BodyLimit(settings.max_body_bytes);
     let document = openapi::document();
+    let origins = settings.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
@@ -26,6 +28,9 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
                 AppError::invalid_parameter("id", "must be a 64-bit integer").into()
             }))
             .wrap(ErrorHandlers::new().default_handler(fallback::to_problem))
+            .wrap(from_fn(caching::middleware))
+            .wrap(Compress::default())
+            .wrap(Condition::new(origins.is_some(), cors(origins.as_deref())))
             .wrap(from_fn(request_id::middleware))
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms id=%{x-request-id}o"#))
             .service(
@@ -53,4 +58,33 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// CORS for browser apps on other origins: reads and writes, with the headers
+/// a client needs to see (ETag for caching and If-Match, Location, request id).
+fn cors(origins: Option<&str>) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            request_id::HEADER,
+        ])
+        .expose_headers([header::ETAG, header::LOCATION, request_id::HEADER])
+        .max_age(3600);
+    for origin in origins
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+    {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
 }

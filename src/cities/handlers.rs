@@ -7,6 +7,7 @@ use super::validate::validate;
 use crate::changes::{Action, Entity, record};
 use crate::db::Db;
 use crate::error::{AppError, Problem};
+use crate::http::caching::IfMatch;
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
 use crate::tokens::Principal;
 use crate::validate::is_country_code;
@@ -180,6 +181,7 @@ pub async fn update_city(
     principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
+    if_match: IfMatch,
     body: ValidJson<CityPatch>,
 ) -> Result<web::Json<City>, AppError> {
     let id = id.into_inner();
@@ -188,7 +190,9 @@ pub async fn update_city(
     let city = db
         .write(move |conn| {
             conn.transaction(|conn| {
+                queries::lock(conn, id)?;
                 let before = City::from(queries::find(conn, id)?);
+                if_match.check(&before)?;
                 let city = validate(patch.apply(before.clone()), crate::clock::now())?;
                 let after = City::from(queries::update(conn, id, &city)?);
                 record(
@@ -225,12 +229,15 @@ pub async fn delete_city(
     principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     principal.require_city(id)?;
     db.write(move |conn| {
         conn.transaction(|conn| {
+            queries::lock(conn, id)?;
             let before = City::from(queries::find(conn, id)?);
+            if_match.check(&before)?;
             queries::delete(conn, id)?;
             record(
                 conn,

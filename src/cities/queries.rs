@@ -33,6 +33,15 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<CityRow, AppError> {
         .ok_or_else(|| AppError::not_found("city", id))
 }
 
+/// Locks the city's row until the transaction ends (PostgreSQL; SQLite has
+/// one writer), so a read-check-write such as `If-Match` cannot interleave.
+pub fn lock(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
+    diesel::update(cities::table.find(id))
+        .set(cities::id.eq(cities::id))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn insert(conn: &mut DbConnection, city: &ValidCity) -> Result<CityRow, AppError> {
     let created = conn.transaction(|conn| {
         let row: CityRow = diesel::insert_into(cities::table)

@@ -10,6 +10,7 @@ use crate::dates::PartialDate;
 use crate::db::schema::events;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, Problem};
+use crate::http::caching::IfMatch;
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
 use crate::tokens::Principal;
 use crate::twinnings::handlers::{country_param, date_param};
@@ -359,6 +360,7 @@ pub async fn update_event(
     principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
+    if_match: IfMatch,
     body: ValidJson<EventPatch>,
 ) -> Result<web::Json<Event>, AppError> {
     let id = id.into_inner();
@@ -366,15 +368,16 @@ pub async fn update_event(
     let event = db
         .write(move |conn| {
             conn.transaction(|conn| {
-                let current = queries::find(conn, id)?;
+                let current = queries::lock(conn, id)?;
                 principal.require_pair(
                     current.from_city_id,
                     current.to_city_id,
                     &format!("event {id}"),
                 )?;
+                let before = one(render(conn, vec![current.clone()])?)?;
+                if_match.check(&before)?;
                 let values =
                     validate_patch(&current, patch, crate::clock::today(), crate::clock::now())?;
-                let before = one(render(conn, vec![current])?)?;
                 let row = queries::update(conn, id, &values)?;
                 let after = one(render(conn, vec![row])?)?;
                 record(
@@ -411,17 +414,19 @@ pub async fn delete_event(
     principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     db.write(move |conn| {
         conn.transaction(|conn| {
-            let current = queries::find(conn, id)?;
+            let current = queries::lock(conn, id)?;
             principal.require_pair(
                 current.from_city_id,
                 current.to_city_id,
                 &format!("event {id}"),
             )?;
             let before = one(render(conn, vec![current])?)?;
+            if_match.check(&before)?;
             queries::delete(conn, id)?;
             record(
                 conn,

@@ -28,6 +28,17 @@ pub fn find(conn: &mut DbConnection, id: i64) -> Result<EventRow, AppError> {
         .ok_or_else(|| AppError::not_found("event", id))
 }
 
+/// Locks an event for a read-check-write: its twinning's row first (the order
+/// every event write takes), then its own; returns it as it now is.
+pub fn lock(conn: &mut DbConnection, id: i64) -> Result<EventRow, AppError> {
+    let event = find(conn, id)?;
+    lock_twinning(conn, event.twinning_id)?;
+    diesel::update(events::table.find(id))
+        .set(events::id.eq(events::id))
+        .execute(conn)?;
+    find(conn, id)
+}
+
 /// Takes the twinning's row lock (PostgreSQL) so that concurrent writes to one
 /// twinning's events see each other when they refresh `last_exchange`.
 fn lock_twinning(conn: &mut DbConnection, twinning_id: i64) -> Result<TwinningRow, AppError> {

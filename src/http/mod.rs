@@ -2,6 +2,7 @@
 //! documents, the list envelope and its cursors, request ids, fallbacks.
 
 pub mod body;
+pub mod caching;
 pub mod fallback;
 pub mod page;
 pub mod patch;

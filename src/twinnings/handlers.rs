@@ -12,6 +12,7 @@ use crate::cities::model::City;
 use crate::dates::PartialDate;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, Problem};
+use crate::http::caching::IfMatch;
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
 use crate::tokens::Principal;
 use crate::validate::is_country_code;
@@ -256,6 +257,7 @@ pub async fn update_twinning(
     principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
+    if_match: IfMatch,
     body: ValidJson<TwinningPatch>,
 ) -> Result<web::Json<Twinning>, AppError> {
     let id = id.into_inner();
@@ -264,14 +266,16 @@ pub async fn update_twinning(
     let twinning = db
         .write(move |conn| {
             conn.transaction(|conn| {
+                queries::lock(conn, id)?;
                 let current = queries::find(conn, id)?;
                 principal.require_pair(
                     current.city_low_id,
                     current.city_high_id,
                     &format!("twinning {id}"),
                 )?;
+                let before = one(render(conn, vec![current.clone()], today)?)?;
+                if_match.check(&before)?;
                 let values = validate_patch(&current, patch, today, crate::clock::now())?;
-                let before = one(render(conn, vec![current], today)?)?;
                 let row = queries::update(conn, id, &values)?;
                 let after = one(render(conn, vec![row], today)?)?;
                 record(
@@ -317,14 +321,19 @@ pub async fn delete_twinning(
     principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
+    if_match: IfMatch,
     query: ValidQuery<DeleteTwinningQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let cascade = query.0.cascade.unwrap_or(false);
     db.write(move |conn| {
         conn.transaction(|conn| {
+            queries::lock(conn, id)?;
             let current = queries::find(conn, id)?;
             principal.require_pair(current.city_low_id, current.city_high_id, &format!("twinning {id}"))?;
+            let today = crate::clock::today();
+            let before = one(render(conn, vec![current], today)?)?;
+            if_match.check(&before)?;
             let events = crate::events::queries::count_for_twinning(conn, id)?;
             if events > 0 && !cascade {
                 return Err(AppError::conflict(
@@ -332,11 +341,9 @@ pub async fn delete_twinning(
                     format!("twinning {id} has {events} exchange event(s); delete them first or pass cascade=true"),
                 ));
             }
-            let today = crate::clock::today();
             for event in crate::events::handlers::twinning_events_for_deletion(conn, id)? {
                 record(conn, &principal, Entity::Event, event.id, Action::Delete, Some(&event), None)?;
             }
-            let before = one(render(conn, vec![current], today)?)?;
             crate::events::queries::delete_for_twinning(conn, id)?;
             queries::delete(conn, id)?;
             record(conn, &principal, Entity::Twinning, id, Action::Delete, Some(&before), None)

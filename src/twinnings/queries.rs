@@ -14,6 +14,15 @@ use std::collections::HashMap;
 type Backend = <DbConnection as Connection>::Backend;
 pub type Condition = Box<dyn BoxableExpression<twinnings::table, Backend, SqlType = Bool>>;
 
+/// Locks the twinning's row until the transaction ends (PostgreSQL). Writes
+/// to a twinning's events lock it first too, always before any event row.
+pub fn lock(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
+    diesel::update(twinnings::table.find(id))
+        .set(twinnings::id.eq(twinnings::id))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<TwinningRow, AppError> {
     twinnings::table
         .find(id)

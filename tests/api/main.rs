@@ -10,6 +10,7 @@ mod errors;
 mod events;
 mod health;
 mod helpers;
+mod http;
 mod migrations;
 mod openapi;
 mod search;
