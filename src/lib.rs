@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod http;
+pub mod maps;
 pub mod openapi;
 pub mod seed;
 pub mod startup;

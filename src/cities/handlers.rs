@@ -37,22 +37,15 @@ pub struct CityListQuery {
     pub cursor: Option<String>,
 }
 
-/// Find cities by name, largest population first.
-#[utoipa::path(
-    get, path = "/api/v1/cities", tag = "cities",
-    params(CityListQuery),
-    responses(
-        (status = 200, description = "One page of cities, largest population first, then by id", body = CityPage),
-        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub async fn list_cities(
-    db: web::Data<Db>,
-    query: ValidQuery<CityListQuery>,
-) -> Result<web::Json<CityPage>, AppError> {
-    let query = query.0;
-    let page = PageParams::<CityKey>::new(query.limit, query.cursor.as_deref())?;
-    let words: Vec<String> = match &query.q {
+/// Checks `q` and `country` of a city list; `None` when `q` has no word
+/// that a name could match (only punctuation), so the answer is empty.
+pub fn city_filter(
+    q: Option<&str>,
+    country: Option<String>,
+    after: Option<CityKey>,
+    limit: i64,
+) -> Result<Option<CityFilter>, AppError> {
+    let words: Vec<String> = match q {
         Some(q) if q.chars().count() > 200 => {
             return Err(AppError::invalid_parameter(
                 "q",
@@ -68,14 +61,7 @@ pub async fn list_cities(
             format!("must have at most {MAX_QUERY_WORDS} words"),
         ));
     }
-    if query.q.is_some() && words.is_empty() {
-        // Only punctuation: no name can match.
-        return Ok(web::Json(CityPage {
-            items: Vec::new(),
-            next_cursor: None,
-        }));
-    }
-    if let Some(country) = &query.country
+    if let Some(country) = &country
         && !is_country_code(country)
     {
         return Err(AppError::invalid_parameter(
@@ -83,11 +69,38 @@ pub async fn list_cities(
             "must be an ISO 3166-1 alpha-2 country code such as RU",
         ));
     }
-    let filter = CityFilter {
+    if q.is_some() && words.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(CityFilter {
         words,
-        country: query.country,
-        after: page.after,
-        limit: page.limit,
+        country,
+        after,
+        limit,
+    }))
+}
+
+/// Find cities by name, largest population first.
+#[utoipa::path(
+    get, path = "/api/v1/cities", tag = "cities",
+    params(CityListQuery),
+    responses(
+        (status = 200, description = "One page of cities, largest population first, then by id", body = CityPage),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_cities(
+    db: web::Data<Db>,
+    query: ValidQuery<CityListQuery>,
+) -> Result<web::Json<CityPage>, AppError> {
+    let query = query.0;
+    let page = PageParams::<CityKey>::new(query.limit, query.cursor.as_deref())?;
+    let Some(filter) = city_filter(query.q.as_deref(), query.country, page.after, page.limit)?
+    else {
+        return Ok(web::Json(CityPage {
+            items: Vec::new(),
+            next_cursor: None,
+        }));
     };
     let rows = db.read(move |conn| queries::list(conn, &filter)).await?;
     let (rows, next_cursor) = paginate(rows, page.limit, queries::key);

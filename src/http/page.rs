@@ -17,13 +17,23 @@ pub struct PageParams<K> {
 
 impl<K: DeserializeOwned> PageParams<K> {
     pub fn new(limit: Option<i64>, cursor: Option<&str>) -> Result<PageParams<K>, AppError> {
+        PageParams::with_limits(limit, cursor, DEFAULT_LIMIT, MAX_LIMIT)
+    }
+
+    /// For lists with other page sizes (maps).
+    pub fn with_limits(
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        default: i64,
+        max: i64,
+    ) -> Result<PageParams<K>, AppError> {
         let limit = match limit {
-            None => DEFAULT_LIMIT,
-            Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
+            None => default,
+            Some(n) if (1..=max).contains(&n) => n,
             Some(_) => {
                 return Err(AppError::invalid_parameter(
                     "limit",
-                    format!("must be between 1 and {MAX_LIMIT}"),
+                    format!("must be between 1 and {max}"),
                 ));
             }
         };

@@ -80,6 +80,80 @@ pub struct TwinningListQuery {
     pub cursor: Option<String>,
 }
 
+/// The filters shared by the twinnings list and its map.
+pub struct TwinningFilter {
+    pub city_id: Option<i64>,
+    pub country: Option<String>,
+    pub partner_country: Option<String>,
+    pub kind: Option<TwinningKind>,
+    pub status: Option<TwinningStatus>,
+    pub established_after: Option<String>,
+    pub established_before: Option<String>,
+    pub dormant_since: Option<String>,
+}
+
+impl From<&TwinningListQuery> for TwinningFilter {
+    fn from(q: &TwinningListQuery) -> TwinningFilter {
+        TwinningFilter {
+            city_id: q.city_id,
+            country: q.country.clone(),
+            partner_country: q.partner_country.clone(),
+            kind: q.kind,
+            status: q.status,
+            established_after: q.established_after.clone(),
+            established_before: q.established_before.clone(),
+            dormant_since: q.dormant_since.clone(),
+        }
+    }
+}
+
+impl TwinningFilter {
+    /// Checks the parameters and turns them into query conditions.
+    pub fn conditions(&self) -> Result<Vec<Condition>, AppError> {
+        let country = country_param("country", self.country.clone())?;
+        let partner = country_param("partner_country", self.partner_country.clone())?;
+        let after = date_param("established_after", self.established_after.as_deref())?;
+        let before = date_param("established_before", self.established_before.as_deref())?;
+        let dormant = date_param("dormant_since", self.dormant_since.as_deref())?;
+        let mut conditions: Vec<Condition> = Vec::new();
+        match (self.city_id, &country, &partner) {
+            (Some(city), _, Some(partner)) => {
+                conditions.push(queries::city_with_partner_in(city, partner))
+            }
+            (Some(city), _, None) => conditions.push(queries::involves(city)),
+            _ => {}
+        }
+        match (&country, &partner, self.city_id) {
+            (Some(country), Some(partner), None) => {
+                conditions.push(queries::between_countries(country, partner))
+            }
+            (Some(country), _, _) => conditions.push(queries::in_country(country)),
+            (None, Some(partner), None) => conditions.push(queries::in_country(partner)),
+            _ => {}
+        }
+        if let Some(kind) = self.kind {
+            conditions.push(Box::new(
+                crate::db::schema::twinnings::kind.eq(kind.as_str()),
+            ));
+        }
+        if let Some(status) = self.status {
+            conditions.push(Box::new(
+                crate::db::schema::twinnings::status.eq(status.as_str()),
+            ));
+        }
+        if let Some(after) = after {
+            conditions.push(queries::established_from(after));
+        }
+        if let Some(before) = before {
+            conditions.push(queries::established_until(before));
+        }
+        if let Some(since) = dormant {
+            conditions.push(queries::dormant_since(since));
+        }
+        Ok(conditions)
+    }
+}
+
 /// Find twinnings, oldest registration first.
 #[utoipa::path(
     get, path = "/api/v1/twinnings", tag = "twinnings",
@@ -95,46 +169,7 @@ pub async fn list_twinnings(
 ) -> Result<web::Json<TwinningPage>, AppError> {
     let q = query.0;
     let page = PageParams::<i64>::new(q.limit, q.cursor.as_deref())?;
-    let country = country_param("country", q.country)?;
-    let partner = country_param("partner_country", q.partner_country)?;
-    let after = date_param("established_after", q.established_after.as_deref())?;
-    let before = date_param("established_before", q.established_before.as_deref())?;
-    let dormant = date_param("dormant_since", q.dormant_since.as_deref())?;
-    let mut conditions: Vec<Condition> = Vec::new();
-    match (q.city_id, &country, &partner) {
-        (Some(city), _, Some(partner)) => {
-            conditions.push(queries::city_with_partner_in(city, partner))
-        }
-        (Some(city), _, None) => conditions.push(queries::involves(city)),
-        _ => {}
-    }
-    match (&country, &partner, q.city_id) {
-        (Some(country), Some(partner), None) => {
-            conditions.push(queries::between_countries(country, partner))
-        }
-        (Some(country), _, _) => conditions.push(queries::in_country(country)),
-        (None, Some(partner), None) => conditions.push(queries::in_country(partner)),
-        _ => {}
-    }
-    if let Some(kind) = q.kind {
-        conditions.push(Box::new(
-            crate::db::schema::twinnings::kind.eq(kind.as_str()),
-        ));
-    }
-    if let Some(status) = q.status {
-        conditions.push(Box::new(
-            crate::db::schema::twinnings::status.eq(status.as_str()),
-        ));
-    }
-    if let Some(after) = after {
-        conditions.push(queries::established_from(after));
-    }
-    if let Some(before) = before {
-        conditions.push(queries::established_until(before));
-    }
-    if let Some(since) = dormant {
-        conditions.push(queries::dormant_since(since));
-    }
+    let conditions = TwinningFilter::from(&q).conditions()?;
     let (limit, after_id) = (page.limit, page.after);
     let today = crate::clock::today();
     let (items, next_cursor) = db

@@ -11,6 +11,7 @@ mod events;
 mod health;
 mod helpers;
 mod http;
+mod maps;
 mod migrations;
 mod openapi;
 mod search;

@@ -46,6 +46,8 @@ async fn every_route_of_the_app_is_in_the_document() {
         ("/api/v1/cities/{id}/history", vec!["get"]),
         ("/api/v1/twinnings/{id}/history", vec!["get"]),
         ("/api/v1/events/{id}/history", vec!["get"]),
+        ("/api/v1/twinnings.geojson", vec!["get"]),
+        ("/api/v1/cities.geojson", vec!["get"]),
         ("/healthz", vec!["get"]),
         ("/readyz", vec!["get"]),
     ] {

@@ -1,0 +1,223 @@
+//! GeoJSON for maps: twinnings as lines between their cities, cities as points.
+//! Items without coordinates are left out and counted in the foreign member
+//! `omitted_without_coordinates`; `next_cursor` pages as in the JSON lists.
+
+use crate::cities::handlers::city_filter;
+use crate::cities::model::CityRow;
+use crate::cities::queries::{self as city_queries, CityKey};
+use crate::db::Db;
+use crate::error::{AppError, Problem};
+use crate::http::{PageParams, ValidQuery, paginate};
+use crate::twinnings::handlers::TwinningFilter;
+use crate::twinnings::model::{TwinningKind, TwinningStatus};
+use crate::twinnings::queries as twinning_queries;
+use actix_web::{HttpResponse, web};
+use geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::IntoParams;
+
+const DEFAULT_FEATURES: i64 = 1000;
+const MAX_FEATURES: i64 = 5000;
+pub const GEOJSON: &str = "application/geo+json";
+
+fn position(city: &CityRow) -> Option<[f64; 2]> {
+    Some([city.longitude?, city.latitude?])
+}
+
+fn collection(features: Vec<Feature>, omitted: usize, next_cursor: Option<String>) -> HttpResponse {
+    let mut members = JsonObject::new();
+    members.insert("omitted_without_coordinates".into(), json!(omitted));
+    members.insert("next_cursor".into(), json!(next_cursor));
+    let collection = FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: Some(members),
+    };
+    HttpResponse::Ok()
+        .content_type(GEOJSON)
+        .body(collection.to_string())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TwinningMapQuery {
+    pub city_id: Option<i64>,
+    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    pub country: Option<String>,
+    #[param(pattern = "^[A-Z]{2}$", example = "JP")]
+    pub partner_country: Option<String>,
+    pub kind: Option<TwinningKind>,
+    pub status: Option<TwinningStatus>,
+    #[param(example = "1990")]
+    pub established_after: Option<String>,
+    #[param(example = "1999-12")]
+    pub established_before: Option<String>,
+    #[param(example = "2015")]
+    pub dormant_since: Option<String>,
+    /// Twinnings per page (those without coordinates count too).
+    #[param(minimum = 1, maximum = 5000, default = 1000)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Twinnings as GeoJSON: one LineString between the two cities each.
+#[utoipa::path(
+    get, path = "/api/v1/twinnings.geojson", tag = "maps",
+    params(TwinningMapQuery),
+    responses(
+        (status = 200, description = "A FeatureCollection of LineStrings (properties: id, kind, status, established, city_ids, city_names, country_codes), with the foreign members `omitted_without_coordinates` and `next_cursor`",
+            content_type = "application/geo+json", body = Object),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn twinnings_geojson(
+    db: web::Data<Db>,
+    query: ValidQuery<TwinningMapQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.0;
+    let page = PageParams::<i64>::with_limits(
+        q.limit,
+        q.cursor.as_deref(),
+        DEFAULT_FEATURES,
+        MAX_FEATURES,
+    )?;
+    let conditions = TwinningFilter {
+        city_id: q.city_id,
+        country: q.country,
+        partner_country: q.partner_country,
+        kind: q.kind,
+        status: q.status,
+        established_after: q.established_after,
+        established_before: q.established_before,
+        dormant_since: q.dormant_since,
+    }
+    .conditions()?;
+    let (limit, after) = (page.limit, page.after);
+    let (rows, cities, next_cursor) = db
+        .read(move |conn| {
+            let rows = twinning_queries::list(conn, conditions, after, limit)?;
+            let (rows, next) = paginate(rows, limit, |r| r.id);
+            let ids = crate::twinnings::view::city_ids(&rows);
+            Ok((rows, twinning_queries::full_cities(conn, &ids)?, next))
+        })
+        .await?;
+    let mut omitted = 0;
+    let mut features = Vec::with_capacity(rows.len());
+    for row in rows {
+        let pair = (cities.get(&row.city_low_id), cities.get(&row.city_high_id));
+        let (Some(a), Some(b)) = pair else {
+            omitted += 1;
+            continue;
+        };
+        let (Some(from), Some(to)) = (position(a), position(b)) else {
+            omitted += 1;
+            continue;
+        };
+        let mut properties = JsonObject::new();
+        properties.insert("id".into(), json!(row.id));
+        properties.insert("kind".into(), json!(row.kind));
+        properties.insert("status".into(), json!(row.status));
+        properties.insert("established".into(), json!(row.established));
+        properties.insert("city_ids".into(), json!([a.id, b.id]));
+        properties.insert("city_names".into(), json!([a.name, b.name]));
+        properties.insert(
+            "country_codes".into(),
+            json!([a.country_code, b.country_code]),
+        );
+        features.push(Feature {
+            bbox: None,
+            geometry: Some(Geometry::new(GeometryValue::new_line_string([from, to]))),
+            id: Some(geojson::feature::Id::Number(row.id.into())),
+            properties: Some(properties),
+            foreign_members: None,
+        });
+    }
+    Ok(collection(features, omitted, next_cursor))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CityMapQuery {
+    /// As for `/api/v1/cities`.
+    #[param(max_length = 200, example = "novgorod")]
+    pub q: Option<String>,
+    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    pub country: Option<String>,
+    #[param(minimum = 1, maximum = 5000, default = 1000)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Cities as GeoJSON Points, largest population first.
+#[utoipa::path(
+    get, path = "/api/v1/cities.geojson", tag = "maps",
+    params(CityMapQuery),
+    responses(
+        (status = 200, description = "A FeatureCollection of Points (properties: id, name, names, country_code, population), with the foreign members `omitted_without_coordinates` and `next_cursor`",
+            content_type = "application/geo+json", body = Object),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn cities_geojson(
+    db: web::Data<Db>,
+    query: ValidQuery<CityMapQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.0;
+    let page = PageParams::<CityKey>::with_limits(
+        q.limit,
+        q.cursor.as_deref(),
+        DEFAULT_FEATURES,
+        MAX_FEATURES,
+    )?;
+    let Some(filter) = city_filter(q.q.as_deref(), q.country, page.after, page.limit)? else {
+        return Ok(collection(Vec::new(), 0, None));
+    };
+    let rows = db
+        .read(move |conn| city_queries::list(conn, &filter))
+        .await?;
+    let (rows, next_cursor) = paginate(rows, page.limit, city_queries::key);
+    let mut omitted = 0;
+    let mut features = Vec::with_capacity(rows.len());
+    for city in rows {
+        let Some(point) = position(&city) else {
+            omitted += 1;
+            continue;
+        };
+        let mut properties = JsonObject::new();
+        properties.insert("id".into(), json!(city.id));
+        properties.insert("name".into(), json!(city.name));
+        properties.insert(
+            "names".into(),
+            serde_json::from_str(&city.names).unwrap_or_else(|_| json!({})),
+        );
+        properties.insert("country_code".into(), json!(city.country_code));
+        properties.insert("population".into(), json!(city.population));
+        features.push(Feature {
+            bbox: None,
+            geometry: Some(Geometry::new(GeometryValue::new_point(point))),
+            id: Some(geojson::feature::Id::Number(city.id.into())),
+            properties: Some(properties),
+            foreign_members: None,
+        });
+    }
+    Ok(collection(features, omitted, next_cursor))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::http::fallback::method_not_allowed;
+    cfg.service(
+        web::resource("/twinnings.geojson")
+            .route(web::get().to(twinnings_geojson))
+            .default_service(web::to(method_not_allowed("GET"))),
+    )
+    .service(
+        web::resource("/cities.geojson")
+            .route(web::get().to(cities_geojson))
+            .default_service(web::to(method_not_allowed("GET"))),
+    );
+}
