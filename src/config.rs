@@ -35,6 +35,35 @@ pub enum Command {
     /// Manage access tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import cities, twinnings or events from CSV or JSON Lines (columns in the README).
+    Import(ImportArgs),
+    /// Export cities, twinnings or events as CSV or JSON Lines, in the columns import reads.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    pub kind: crate::transfer::Kind,
+    /// A .csv, .jsonl or .ndjson file, optionally gzipped (.csv.gz).
+    pub file: std::path::PathBuf,
+    /// The file's format, when its name does not tell.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::transfer::Format>,
+    /// Roll the whole import back if any record is rejected.
+    #[arg(long)]
+    pub all_or_nothing: bool,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// What to export.
+    pub kind: crate::transfer::Kind,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: crate::transfer::Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,5 +14,6 @@ pub mod openapi;
 pub mod seed;
 pub mod startup;
 pub mod tokens;
+pub mod transfer;
 pub mod twinnings;
 pub mod validate;

@@ -42,6 +42,8 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::Token(command)) => token(&cli.database_url, command),
+        Some(Command::Import(args)) => twinning::transfer::cli::import(&cli.database_url, &args),
+        Some(Command::Export(args)) => twinning::transfer::cli::export(&cli.database_url, &args),
         Some(Command::Serve(args)) => serve(&cli.database_url, &args),
         None => serve(&cli.database_url, &ServeArgs::from_env()),
     }

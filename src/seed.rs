@@ -205,7 +205,7 @@ fn ensure_city(
     };
     let valid = city::validate::validate(new, clock::now())?;
     report.cities += 1;
-    let created = crate::cities::model::City::from(city::queries::insert(conn, &valid)?);
+    let created = crate::cities::model::City::from(city::queries::insert(conn, &valid, None)?);
     record(
         conn,
         &author(),
@@ -243,7 +243,7 @@ fn ensure_twinning(
     };
     let values = twinning::validate::validate_new(new, clock::today(), clock::now())?;
     report.twinnings += 1;
-    let row = twinning::queries::insert(conn, &values, &[a, b])?;
+    let row = twinning::queries::insert(conn, &values, &[a, b], None)?;
     if let Some(created) = twinning::handlers::render(conn, vec![row], clock::today())?.pop() {
         record(
             conn,
@@ -278,7 +278,7 @@ fn ensure_event(
     let mut values = event::validate::validate_new(new, clock::today(), clock::now())?;
     values.twinning_id = twinning_id;
     report.events += 1;
-    let row = event::queries::insert(conn, values)?;
+    let row = event::queries::insert(conn, values, None)?;
     if let Some(created) = event::handlers::render(conn, vec![row])?.pop() {
         record(
             conn,

@@ -5,7 +5,9 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::http::body::BodyLimit;
 use crate::http::{caching, fallback, request_id};
-use crate::{anniversaries, changes, cities, events, health, maps, openapi, tokens, twinnings};
+use crate::{
+    anniversaries, changes, cities, events, health, maps, openapi, tokens, transfer, twinnings,
+};
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
@@ -41,7 +43,8 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
                     .configure(events::configure)
                     .configure(tokens::configure)
                     .configure(changes::configure)
-                    .configure(maps::configure),
+                    .configure(maps::configure)
+                    .configure(transfer::http::configure),
             )
             .route("/healthz", web::get().to(health::healthz))
             .route("/readyz", web::get().to(health::readyz))

@@ -137,7 +137,7 @@ pub async fn create_city(
     let city = db
         .write(move |conn| {
             conn.transaction(|conn| {
-                let city = City::from(queries::insert(conn, &city)?);
+                let city = City::from(queries::insert(conn, &city, None)?);
                 record(
                     conn,
                     &principal,

@@ -215,7 +215,7 @@ impl CityPatch {
 }
 
 /// A validated city, ready to be written.
-#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[derive(Debug, Clone, PartialEq, AsChangeset, Insertable)]
 #[diesel(table_name = cities, treat_none_as_null = true)]
 pub struct CityValues {
     pub name: String,

@@ -42,12 +42,25 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-pub fn insert(conn: &mut DbConnection, city: &ValidCity) -> Result<CityRow, AppError> {
+/// Inserts a city, with the given id (imports) or the next one.
+pub fn insert(
+    conn: &mut DbConnection,
+    city: &ValidCity,
+    id: Option<i64>,
+) -> Result<CityRow, AppError> {
     let created = conn.transaction(|conn| {
-        let row: CityRow = diesel::insert_into(cities::table)
-            .values((&city.values, cities::created_at.eq(city.values.updated_at)))
-            .returning(cities::all_columns)
-            .get_result(conn)?;
+        let created_at = cities::created_at.eq(city.values.updated_at);
+        let insert = diesel::insert_into(cities::table);
+        let row: CityRow = match id {
+            Some(id) => insert
+                .values((&city.values, created_at, cities::id.eq(id)))
+                .returning(cities::all_columns)
+                .get_result(conn)?,
+            None => insert
+                .values((&city.values, created_at))
+                .returning(cities::all_columns)
+                .get_result(conn)?,
+        };
         insert_tokens(conn, row.id, &city.tokens)?;
         Ok::<_, DieselError>(row)
     });

@@ -295,7 +295,7 @@ pub async fn create_event(
                     twinning.city_high_id,
                     &format!("twinning {twinning_id}"),
                 )?;
-                let row = queries::insert(conn, values)?;
+                let row = queries::insert(conn, values, None)?;
                 let event = one(render(conn, vec![row])?)?;
                 record(
                     conn,

@@ -233,7 +233,7 @@ pub struct EventPatch {
 }
 
 /// A validated event, ready to be written.
-#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[derive(Debug, Clone, PartialEq, AsChangeset, Insertable)]
 #[diesel(table_name = crate::db::schema::events, treat_none_as_null = true)]
 pub struct EventValues {
     pub twinning_id: i64,

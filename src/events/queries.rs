@@ -127,14 +127,27 @@ fn check_against_twinning(
     }
 }
 
-pub fn insert(conn: &mut DbConnection, mut values: EventValues) -> Result<EventRow, AppError> {
+/// Inserts an event, with the given id (imports) or the next one.
+pub fn insert(
+    conn: &mut DbConnection,
+    mut values: EventValues,
+    id: Option<i64>,
+) -> Result<EventRow, AppError> {
     conn.transaction(|conn| {
         let twinning = lock_twinning(conn, values.twinning_id)?;
         check_against_twinning(conn, &twinning, &mut values)?;
-        let row: EventRow = diesel::insert_into(events::table)
-            .values((&values, events::created_at.eq(values.updated_at)))
-            .returning(events::all_columns)
-            .get_result(conn)?;
+        let created_at = events::created_at.eq(values.updated_at);
+        let insert = diesel::insert_into(events::table);
+        let row: EventRow = match id {
+            Some(id) => insert
+                .values((&values, created_at, events::id.eq(id)))
+                .returning(events::all_columns)
+                .get_result(conn)?,
+            None => insert
+                .values((&values, created_at))
+                .returning(events::all_columns)
+                .get_result(conn)?,
+        };
         refresh_last_exchange(conn, row.twinning_id)?;
         Ok(row)
     })

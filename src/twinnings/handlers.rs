@@ -217,7 +217,7 @@ pub async fn create_twinning(
     let twinning = db
         .write(move |conn| {
             conn.transaction(|conn| {
-                let row = queries::insert(conn, &values, &city_ids)?;
+                let row = queries::insert(conn, &values, &city_ids, None)?;
                 let twinning = one(render(conn, vec![row], today)?)?;
                 record(
                     conn,

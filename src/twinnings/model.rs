@@ -210,7 +210,7 @@ pub struct TwinningPatch {
 }
 
 /// A validated twinning, ready to be written.
-#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[derive(Debug, Clone, PartialEq, AsChangeset, Insertable)]
 #[diesel(table_name = crate::db::schema::twinnings, treat_none_as_null = true)]
 pub struct TwinningValues {
     pub city_low_id: i64,

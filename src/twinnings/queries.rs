@@ -56,6 +56,7 @@ pub fn insert(
     conn: &mut DbConnection,
     values: &TwinningValues,
     city_ids: &[i64],
+    id: Option<i64>,
 ) -> Result<TwinningRow, AppError> {
     let known = summaries(conn, city_ids)?;
     let unknown: Vec<FieldError> = city_ids
@@ -75,10 +76,18 @@ pub fn insert(
     // In a savepoint of its own: after a unique violation PostgreSQL accepts
     // the query for the existing twinning only once this is rolled back.
     let inserted = conn.transaction(|conn| {
-        diesel::insert_into(twinnings::table)
-            .values((values, twinnings::created_at.eq(values.updated_at)))
-            .returning(twinnings::all_columns)
-            .get_result(conn)
+        let created_at = twinnings::created_at.eq(values.updated_at);
+        let insert = diesel::insert_into(twinnings::table);
+        match id {
+            Some(id) => insert
+                .values((values, created_at, twinnings::id.eq(id)))
+                .returning(twinnings::all_columns)
+                .get_result(conn),
+            None => insert
+                .values((values, created_at))
+                .returning(twinnings::all_columns)
+                .get_result(conn),
+        }
     });
     match inserted {
         Ok(row) => Ok(row),

@@ -16,4 +16,5 @@ mod migrations;
 mod openapi;
 mod search;
 mod seed;
+mod transfer;
 mod twinnings;

@@ -48,6 +48,9 @@ async fn every_route_of_the_app_is_in_the_document() {
         ("/api/v1/events/{id}/history", vec!["get"]),
         ("/api/v1/twinnings.geojson", vec!["get"]),
         ("/api/v1/cities.geojson", vec!["get"]),
+        ("/api/v1/import/cities", vec!["post"]),
+        ("/api/v1/import/twinnings", vec!["post"]),
+        ("/api/v1/import/events", vec!["post"]),
         ("/healthz", vec!["get"]),
         ("/readyz", vec!["get"]),
     ] {

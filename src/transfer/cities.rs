@@ -1,0 +1,288 @@
+//! Cities in and out. A record matches an existing city by `id`, then by
+//! `wikidata_id`, then by `geonames_id`, so importing again updates rather
+//! than duplicates. Columns the file lacks keep their values.
+
+use super::fields::Reasons;
+use super::{ImportReport, Outcome, Record, Rejected, run};
+use crate::changes::{self, Action, Entity};
+use crate::cities::model::{City, CityRow, NewCity};
+use crate::cities::queries;
+use crate::cities::validate::{ValidCity, validate};
+use crate::db::DbConnection;
+use crate::db::schema::cities;
+use crate::error::AppError;
+use crate::tokens::Principal;
+use diesel::prelude::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub const COLUMNS: [&str; 12] = [
+    "id",
+    "name",
+    "names",
+    "alternate_names",
+    "country_code",
+    "subdivision_code",
+    "latitude",
+    "longitude",
+    "population",
+    "timezone",
+    "wikidata_id",
+    "geonames_id",
+];
+
+/// The ids by which records find existing cities.
+#[derive(Default)]
+pub struct CityIndex {
+    pub ids: HashSet<i64>,
+    pub wikidata: HashMap<String, i64>,
+    pub geonames: HashMap<i64, i64>,
+}
+
+impl CityIndex {
+    pub fn load(conn: &mut DbConnection) -> Result<CityIndex, AppError> {
+        let rows: Vec<(i64, Option<String>, Option<i64>)> = cities::table
+            .select((cities::id, cities::wikidata_id, cities::geonames_id))
+            .load(conn)?;
+        let mut index = CityIndex::default();
+        for (id, wikidata, geonames) in rows {
+            index.add(id, wikidata, geonames);
+        }
+        Ok(index)
+    }
+
+    fn add(&mut self, id: i64, wikidata: Option<String>, geonames: Option<i64>) {
+        self.ids.insert(id);
+        if let Some(q) = wikidata {
+            self.wikidata.insert(q, id);
+        }
+        if let Some(g) = geonames {
+            self.geonames.insert(g, id);
+        }
+    }
+
+    fn forget(&mut self, city: &City) {
+        if let Some(q) = &city.wikidata_id {
+            self.wikidata.remove(q);
+        }
+        if let Some(g) = city.geonames_id {
+            self.geonames.remove(&g);
+        }
+    }
+
+    /// The city a record names by `city_…_id`, `…_wikidata_id` or `…_geonames_id`.
+    pub fn resolve(&self, record: &Record, prefix: &str, reasons: &mut Reasons) -> Option<i64> {
+        let id = reasons.take(record.int(&format!("{prefix}_id")));
+        let wikidata = reasons.take(record.text(&format!("{prefix}_wikidata_id")));
+        let geonames = reasons.take(record.int(&format!("{prefix}_geonames_id")));
+        let found = match (id, &wikidata, geonames) {
+            (Some(id), _, _) => self.ids.contains(&id).then_some(id),
+            (None, Some(q), _) => self.wikidata.get(q).copied(),
+            (None, None, Some(g)) => self.geonames.get(&g).copied(),
+            (None, None, None) => {
+                reasons.0.push(format!(
+                    "{prefix}: give {prefix}_id, {prefix}_wikidata_id or {prefix}_geonames_id"
+                ));
+                return None;
+            }
+        };
+        if found.is_none() {
+            let given = id
+                .map(|i| format!("id {i}"))
+                .or(wikidata.map(|q| format!("wikidata_id {q}")))
+                .or(geonames.map(|g| format!("geonames_id {g}")));
+            reasons.0.push(format!(
+                "{prefix}: there is no city with {}",
+                given.unwrap_or_default()
+            ));
+        }
+        found
+    }
+}
+
+fn draft_of(city: &City) -> NewCity {
+    NewCity {
+        name: Some(city.name.clone()),
+        names: city.names.clone(),
+        alternate_names: city.alternate_names.clone(),
+        country_code: Some(city.country_code.clone()),
+        subdivision_code: city.subdivision_code.clone(),
+        latitude: city.latitude,
+        longitude: city.longitude,
+        population: city.population,
+        timezone: city.timezone.clone(),
+        wikidata_id: city.wikidata_id.clone(),
+        geonames_id: city.geonames_id,
+    }
+}
+
+/// Overwrites the draft with every column the record has.
+fn apply(record: &Record, draft: &mut NewCity, reasons: &mut Reasons) {
+    let r = record;
+    if r.has("name") {
+        draft.name = reasons.take(r.text("name"));
+    }
+    if r.has("names") {
+        draft.names = reasons
+            .take(r.json::<BTreeMap<String, String>>("names"))
+            .unwrap_or_default();
+    }
+    if r.has("alternate_names") {
+        draft.alternate_names = reasons.take(r.list("alternate_names")).unwrap_or_default();
+    }
+    if r.has("country_code") {
+        draft.country_code = reasons.take(r.text("country_code"));
+    }
+    if r.has("subdivision_code") {
+        draft.subdivision_code = reasons.take(r.text("subdivision_code"));
+    }
+    if r.has("latitude") {
+        draft.latitude = reasons.take(r.float("latitude"));
+    }
+    if r.has("longitude") {
+        draft.longitude = reasons.take(r.float("longitude"));
+    }
+    if r.has("population") {
+        draft.population = reasons.take(r.int("population"));
+    }
+    if r.has("timezone") {
+        draft.timezone = reasons.take(r.text("timezone"));
+    }
+    if r.has("wikidata_id") {
+        draft.wikidata_id = reasons.take(r.text("wikidata_id"));
+    }
+    if r.has("geonames_id") {
+        draft.geonames_id = reasons.take(r.int("geonames_id"));
+    }
+}
+
+/// Another city already has the record's external id.
+fn taken(index: &CityIndex, valid: &ValidCity, own: Option<i64>) -> Result<(), AppError> {
+    let clash = |other: Option<&i64>, what: String| match other {
+        Some(other) if Some(*other) != own => Err(AppError::conflict(
+            "city_exists",
+            format!("{what} belongs to city {other}"),
+        )),
+        _ => Ok(()),
+    };
+    if let Some(q) = &valid.values.wikidata_id {
+        clash(index.wikidata.get(q), format!("wikidata_id {q}"))?;
+    }
+    if let Some(g) = valid.values.geonames_id {
+        clash(index.geonames.get(&g), format!("geonames_id {g}"))?;
+    }
+    Ok(())
+}
+
+fn import_one(
+    conn: &mut DbConnection,
+    record: &Record,
+    index: &mut CityIndex,
+    author: &Principal,
+) -> Result<Outcome, AppError> {
+    let mut reasons = Reasons::default();
+    let id = reasons.take(record.int("id"));
+    let wikidata = reasons.take(record.text("wikidata_id"));
+    let geonames = reasons.take(record.int("geonames_id"));
+    let now = crate::clock::now();
+    let existing = id
+        .filter(|id| index.ids.contains(id))
+        .or_else(|| {
+            wikidata
+                .as_ref()
+                .and_then(|q| index.wikidata.get(q).copied())
+        })
+        .or_else(|| geonames.and_then(|g| index.geonames.get(&g).copied()));
+    match existing {
+        Some(existing) => {
+            let before = City::from(queries::find(conn, existing)?);
+            let mut draft = draft_of(&before);
+            apply(record, &mut draft, &mut reasons);
+            reasons.into_result()?;
+            let valid = validate(draft, now)?;
+            taken(index, &valid, Some(existing))?;
+            let mut current = validate(draft_of(&before), now)?.values;
+            current.updated_at = valid.values.updated_at;
+            if current == valid.values {
+                return Ok(Outcome::Skipped);
+            }
+            let after = City::from(queries::update(conn, existing, &valid)?);
+            changes::record(
+                conn,
+                author,
+                Entity::City,
+                existing,
+                Action::Update,
+                Some(&before),
+                Some(&after),
+            )?;
+            index.forget(&before);
+            index.add(existing, after.wikidata_id.clone(), after.geonames_id);
+            Ok(Outcome::Updated)
+        }
+        None => {
+            let mut draft = NewCity::default();
+            apply(record, &mut draft, &mut reasons);
+            reasons.into_result()?;
+            let valid = validate(draft, now)?;
+            taken(index, &valid, None)?;
+            let created: CityRow = queries::insert(conn, &valid, id)?;
+            let created = City::from(created);
+            changes::record(
+                conn,
+                author,
+                Entity::City,
+                created.id,
+                Action::Create,
+                None,
+                Some(&created),
+            )?;
+            index.add(created.id, created.wikidata_id.clone(), created.geonames_id);
+            Ok(Outcome::Created)
+        }
+    }
+}
+
+pub fn import(
+    conn: &mut DbConnection,
+    records: impl Iterator<Item = Result<Record, Rejected>>,
+    all_or_nothing: bool,
+    author: &Principal,
+    progress: impl FnMut(&ImportReport),
+) -> Result<ImportReport, AppError> {
+    let mut index = CityIndex::load(conn)?;
+    run(
+        conn,
+        records,
+        &COLUMNS,
+        all_or_nothing,
+        |conn, r| import_one(conn, r, &mut index, author),
+        progress,
+    )
+}
+
+/// One city as an export record, in the order of `COLUMNS`.
+pub fn export_record(city: &City) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    vec![
+        json!(city.id),
+        json!(city.name),
+        if city.names.is_empty() {
+            json!(null)
+        } else {
+            json!(city.names)
+        },
+        if city.alternate_names.is_empty() {
+            json!(null)
+        } else {
+            json!(city.alternate_names)
+        },
+        json!(city.country_code),
+        json!(city.subdivision_code),
+        json!(city.latitude),
+        json!(city.longitude),
+        json!(city.population),
+        json!(city.timezone),
+        json!(city.wikidata_id),
+        json!(city.geonames_id),
+    ]
+}

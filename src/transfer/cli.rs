@@ -1,0 +1,132 @@
+//! `twinning import` and `twinning export`.
+
+use super::{Format, ImportReport};
+use crate::config::{ExportArgs, ImportArgs};
+use crate::db::{DatabaseUrl, run_migrations};
+use crate::tokens::Principal;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{BufReader, BufWriter, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Counts the bytes read, for the progress bar.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn describe(error: crate::error::AppError) -> String {
+    error.detail
+}
+
+pub fn import_file(database_url: &str, args: &ImportArgs) -> Result<ImportReport, String> {
+    let path = args.file.to_string_lossy().to_string();
+    let format = args
+        .format
+        .or_else(|| Format::from_path(&path))
+        .ok_or_else(|| {
+            format!("cannot tell the format of {path}: name it .csv or .jsonl, or pass --format")
+        })?;
+    let file = std::fs::File::open(&args.file).map_err(|e| format!("{path}: {e}"))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let read = Arc::new(AtomicU64::new(0));
+    let counted = Counting {
+        inner: BufReader::with_capacity(1 << 16, file),
+        read: read.clone(),
+    };
+    let reader: Box<dyn Read> = if path.to_ascii_lowercase().ends_with(".gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(counted))
+    } else {
+        Box::new(counted)
+    };
+    let url = DatabaseUrl::parse(database_url)?;
+    let mut conn = url.establish()?;
+    run_migrations(&mut conn)?;
+    let bar = ProgressBar::new(size);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let author = Principal::command_line(&format!("import {:?}", args.kind).to_lowercase());
+    let report = super::import(
+        &mut conn,
+        args.kind,
+        reader,
+        format,
+        args.all_or_nothing,
+        &author,
+        |report: &ImportReport| {
+            bar.set_position(read.load(Ordering::Relaxed));
+            bar.set_message(format!(
+                "{} created, {} updated, {} skipped, {} rejected",
+                report.created, report.updated, report.skipped, report.rejected_count
+            ));
+        },
+    )
+    .map_err(describe)?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+pub fn import(database_url: &str, args: &ImportArgs) -> Result<(), String> {
+    let started = Instant::now();
+    let report = import_file(database_url, args)?;
+    println!(
+        "{}: {} created, {} updated, {} skipped, {} rejected in {:.1} s",
+        args.file.display(),
+        report.created,
+        report.updated,
+        report.skipped,
+        report.rejected_count,
+        started.elapsed().as_secs_f64()
+    );
+    if !report.ignored_columns.is_empty() {
+        println!("ignored columns: {}", report.ignored_columns.join(", "));
+    }
+    for rejected in &report.rejected {
+        println!("line {}: {}", rejected.line, rejected.reasons.join("; "));
+    }
+    if report.rejected_count > report.rejected.len() as u64 {
+        println!(
+            "… and {} more rejected",
+            report.rejected_count - report.rejected.len() as u64
+        );
+    }
+    if report.rolled_back {
+        return Err("nothing was imported (--all-or-nothing and a record was rejected)".into());
+    }
+    Ok(())
+}
+
+pub fn export(database_url: &str, args: &ExportArgs) -> Result<(), String> {
+    let url = DatabaseUrl::parse(database_url)?;
+    let mut conn = url.establish()?;
+    run_migrations(&mut conn)?;
+    let count = match &args.output {
+        Some(path) => {
+            let file =
+                std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            super::export::export(&mut conn, args.kind, args.format, BufWriter::new(file))
+        }
+        None => super::export::export(
+            &mut conn,
+            args.kind,
+            args.format,
+            BufWriter::new(std::io::stdout().lock()),
+        ),
+    }
+    .map_err(describe)?;
+    eprintln!("exported {count} {:?}", args.kind);
+    Ok(())
+}

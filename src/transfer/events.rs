@@ -1,0 +1,242 @@
+//! Events in and out, matched by `id`. The twinning, the sender and the event
+//! replied to are fixed once an event exists.
+
+use super::fields::Reasons;
+use super::{ImportReport, Outcome, Record, Rejected, run};
+use crate::changes::{self, Action, Entity};
+use crate::db::DbConnection;
+use crate::db::schema::events;
+use crate::error::AppError;
+use crate::events::handlers::render;
+use crate::events::model::{Event, EventKind, EventMode, EventRow, EventStatus, NewEvent};
+use crate::events::queries;
+use crate::events::validate::validate_new;
+use crate::tokens::Principal;
+use diesel::prelude::*;
+
+pub const COLUMNS: [&str; 13] = [
+    "id",
+    "twinning_id",
+    "kind",
+    "from_city_id",
+    "mode",
+    "status",
+    "date",
+    "title",
+    "description",
+    "languages",
+    "media_urls",
+    "participants",
+    "in_reply_to",
+];
+
+fn parse_enum<T: serde::de::DeserializeOwned>(
+    record: &Record,
+    name: &str,
+    reasons: &mut Reasons,
+) -> Option<T> {
+    let text = reasons.take(record.text(name))?;
+    serde_json::from_value(serde_json::Value::String(text.clone()))
+        .map_err(|_| {
+            reasons
+                .0
+                .push(format!("{name}: `{text}` is not one of the allowed values"))
+        })
+        .ok()
+}
+
+fn one(conn: &mut DbConnection, row: EventRow) -> Result<Event, AppError> {
+    render(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| AppError::internal("event not rendered"))
+}
+
+fn draft_of(event: &Event) -> NewEvent {
+    NewEvent {
+        kind: Some(event.kind),
+        from_city_id: Some(event.from_city.id),
+        mode: event.mode,
+        status: Some(event.status),
+        date: Some(event.date.to_string()),
+        title: Some(event.title.clone()),
+        description: event.description.clone(),
+        languages: event.languages.clone(),
+        media_urls: event.media_urls.clone(),
+        participants: event.participants,
+        in_reply_to: event.in_reply_to.as_ref().map(|r| r.id),
+    }
+}
+
+fn apply(record: &Record, draft: &mut NewEvent, reasons: &mut Reasons) {
+    let r = record;
+    if r.has("kind") {
+        draft.kind = parse_enum::<EventKind>(r, "kind", reasons);
+    }
+    if r.has("mode") {
+        draft.mode = parse_enum::<EventMode>(r, "mode", reasons);
+    }
+    if r.has("status") {
+        draft.status = parse_enum::<EventStatus>(r, "status", reasons);
+    }
+    if r.has("date") {
+        draft.date = reasons.take(r.text("date"));
+    }
+    if r.has("title") {
+        draft.title = reasons.take(r.text("title"));
+    }
+    if r.has("description") {
+        draft.description = reasons.take(r.text("description"));
+    }
+    if r.has("languages") {
+        draft.languages = reasons.take(r.list("languages")).unwrap_or_default();
+    }
+    if r.has("media_urls") {
+        draft.media_urls = reasons.take(r.list("media_urls")).unwrap_or_default();
+    }
+    if r.has("participants") {
+        draft.participants = reasons
+            .take(r.int("participants"))
+            .and_then(|p| i32::try_from(p).ok());
+    }
+}
+
+fn import_one(
+    conn: &mut DbConnection,
+    record: &Record,
+    author: &Principal,
+) -> Result<Outcome, AppError> {
+    let mut reasons = Reasons::default();
+    let id = reasons.take(record.int("id"));
+    let twinning_id = reasons.take(record.int("twinning_id"));
+    let from_city_id = reasons.take(record.int("from_city_id"));
+    let in_reply_to = reasons.take(record.int("in_reply_to"));
+    let (today, now) = (crate::clock::today(), crate::clock::now());
+    let existing = match id {
+        Some(id) => events::table.find(id).first::<EventRow>(conn).optional()?,
+        None => None,
+    };
+    match existing {
+        Some(current) => {
+            if twinning_id.is_some_and(|t| t != current.twinning_id)
+                || from_city_id.is_some_and(|c| c != current.from_city_id)
+                || (record.has("in_reply_to") && in_reply_to != current.in_reply_to)
+            {
+                reasons.0.push(
+                    "the twinning, sender and reply of an existing event cannot change".into(),
+                );
+            }
+            let before = one(conn, current.clone())?;
+            let mut draft = draft_of(&before);
+            apply(record, &mut draft, &mut reasons);
+            reasons.into_result()?;
+            let mut values = validate_new(draft, today, now)?;
+            values.twinning_id = current.twinning_id;
+            values.to_city_id = current.to_city_id;
+            let mut unchanged = values.clone();
+            unchanged.updated_at = current.updated_at;
+            let current_values = crate::events::model::EventValues {
+                twinning_id: current.twinning_id,
+                kind: current.kind.clone(),
+                from_city_id: current.from_city_id,
+                to_city_id: current.to_city_id,
+                mode: current.mode.clone(),
+                status: current.status.clone(),
+                date: current.date.clone(),
+                date_first: current.date_first,
+                date_last: current.date_last,
+                title: current.title.clone(),
+                description: current.description.clone(),
+                languages: current.languages.clone(),
+                media_urls: current.media_urls.clone(),
+                participants: current.participants,
+                in_reply_to: current.in_reply_to,
+                updated_at: current.updated_at,
+            };
+            if unchanged == current_values {
+                return Ok(Outcome::Skipped);
+            }
+            let row = queries::update(conn, current.id, &values)?;
+            let after = one(conn, row)?;
+            changes::record(
+                conn,
+                author,
+                Entity::Event,
+                current.id,
+                Action::Update,
+                Some(&before),
+                Some(&after),
+            )?;
+            Ok(Outcome::Updated)
+        }
+        None => {
+            let mut draft = NewEvent {
+                from_city_id,
+                in_reply_to,
+                ..NewEvent::default()
+            };
+            apply(record, &mut draft, &mut reasons);
+            if twinning_id.is_none() {
+                reasons.0.push("twinning_id: is required".into());
+            }
+            reasons.into_result()?;
+            let mut values = validate_new(draft, today, now)?;
+            values.twinning_id = twinning_id.unwrap_or_default();
+            let row = queries::insert(conn, values, id)?;
+            let created = one(conn, row)?;
+            changes::record(
+                conn,
+                author,
+                Entity::Event,
+                created.id,
+                Action::Create,
+                None,
+                Some(&created),
+            )?;
+            Ok(Outcome::Created)
+        }
+    }
+}
+
+pub fn import(
+    conn: &mut DbConnection,
+    records: impl Iterator<Item = Result<Record, Rejected>>,
+    all_or_nothing: bool,
+    author: &Principal,
+    progress: impl FnMut(&ImportReport),
+) -> Result<ImportReport, AppError> {
+    run(
+        conn,
+        records,
+        &COLUMNS,
+        all_or_nothing,
+        |conn, r| import_one(conn, r, author),
+        progress,
+    )
+}
+
+/// One event as an export record, in the order of `COLUMNS`.
+pub fn export_record(e: &Event) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let list = |items: &Vec<String>| {
+        if items.is_empty() {
+            json!(null)
+        } else {
+            json!(items)
+        }
+    };
+    vec![
+        json!(e.id),
+        json!(e.twinning_id),
+        json!(e.kind),
+        json!(e.from_city.id),
+        json!(e.mode),
+        json!(e.status),
+        json!(e.date),
+        json!(e.title),
+        json!(e.description),
+        list(&e.languages),
+        list(&e.media_urls),
+        json!(e.participants),
+        json!(e.in_reply_to.as_ref().map(|r| r.id)),
+    ]
+}

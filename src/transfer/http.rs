@@ -1,0 +1,183 @@
+//! `POST /api/v1/import/{cities|twinnings|events}`: the import over HTTP, for
+//! admins. The body streams into the importer as it arrives.
+
+use super::{Format, ImportReport, Kind};
+use crate::db::Db;
+use crate::error::{AppError, Problem};
+use crate::http::ValidQuery;
+use crate::tokens::Principal;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use std::io::Read;
+use utoipa::IntoParams;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `csv` or `jsonl`; by default from the Content-Type (`text/csv`,
+    /// `application/jsonl` or `application/x-ndjson`).
+    pub format: Option<Format>,
+    /// Roll the whole import back if any record is rejected.
+    #[param(default = false)]
+    pub all_or_nothing: Option<bool>,
+}
+
+/// Reads the chunks the async side forwards, on the importer's thread.
+struct ChannelReader {
+    chunks: tokio::sync::mpsc::Receiver<Result<web::Bytes, String>>,
+    current: web::Bytes,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(e)) => return Err(std::io::Error::other(e)),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current[..n]);
+        self.current = self.current.slice(n..);
+        Ok(n)
+    }
+}
+
+fn format_of(req: &HttpRequest, given: Option<Format>) -> Result<Format, AppError> {
+    if let Some(format) = given {
+        return Ok(format);
+    }
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match content_type.as_str() {
+        "text/csv" => Ok(Format::Csv),
+        "application/jsonl" | "application/x-ndjson" | "application/x-jsonlines" => {
+            Ok(Format::Jsonl)
+        }
+        other => Err(AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "send text/csv or application/jsonl (or pass ?format=csv|jsonl), not `{other}`"
+            ),
+        )),
+    }
+}
+
+async fn import(
+    kind: Kind,
+    principal: Principal,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    query: ImportQuery,
+    mut payload: web::Payload,
+) -> Result<web::Json<ImportReport>, AppError> {
+    principal.require_admin()?;
+    let format = format_of(&req, query.format)?;
+    let all_or_nothing = query.all_or_nothing.unwrap_or(false);
+    let (sender, chunks) = tokio::sync::mpsc::channel(16);
+    let reader = ChannelReader {
+        chunks,
+        current: web::Bytes::new(),
+    };
+    let importing = db.write(move |conn| {
+        super::import(
+            conn,
+            kind,
+            reader,
+            format,
+            all_or_nothing,
+            &principal,
+            |_| {},
+        )
+    });
+    let forwarding = async move {
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| e.to_string());
+            let failed = chunk.is_err();
+            if sender.send(chunk).await.is_err() || failed {
+                break;
+            }
+        }
+    };
+    let (report, ()) = futures_util::future::join(importing, forwarding).await;
+    Ok(web::Json(report?))
+}
+
+macro_rules! import_endpoint {
+    ($name:ident, $kind:expr, $path:literal, $what:literal) => {
+        #[doc = concat!("Import ", $what, " from CSV or JSON Lines (admins only), with a report of what was created, updated, skipped and rejected.")]
+        #[utoipa::path(
+            post, path = $path, tag = "import",
+            params(ImportQuery),
+            request_body(content = String, description = "The file, as CSV with a header or as JSON Lines (columns in the README)", content_type = "text/csv"),
+            security(("bearer_token" = [])),
+            responses(
+                (status = 200, description = "The import report (rejected records are listed with their line and reasons)", body = ImportReport),
+                (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+                (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+                (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+                (status = 415, description = "Neither CSV nor JSON Lines", body = Problem, content_type = "application/problem+json"),
+            )
+        )]
+        pub async fn $name(
+            principal: Principal,
+            db: web::Data<Db>,
+            req: HttpRequest,
+            query: ValidQuery<ImportQuery>,
+            payload: web::Payload,
+        ) -> Result<web::Json<ImportReport>, AppError> {
+            import($kind, principal, db, req, query.0, payload).await
+        }
+    };
+}
+
+import_endpoint!(
+    import_cities,
+    Kind::Cities,
+    "/api/v1/import/cities",
+    "cities"
+);
+import_endpoint!(
+    import_twinnings,
+    Kind::Twinnings,
+    "/api/v1/import/twinnings",
+    "twinnings"
+);
+import_endpoint!(
+    import_events,
+    Kind::Events,
+    "/api/v1/import/events",
+    "events"
+);
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::http::fallback::method_not_allowed;
+    cfg.service(
+        web::resource("/import/cities")
+            .route(web::post().to(import_cities))
+            .default_service(web::to(method_not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/import/twinnings")
+            .route(web::post().to(import_twinnings))
+            .default_service(web::to(method_not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/import/events")
+            .route(web::post().to(import_events))
+            .default_service(web::to(method_not_allowed("POST"))),
+    );
+}
