@@ -48,23 +48,31 @@ pub fn insert(
     city: &ValidCity,
     id: Option<i64>,
 ) -> Result<CityRow, AppError> {
-    let created = conn.transaction(|conn| {
-        let created_at = cities::created_at.eq(city.values.updated_at);
-        let insert = diesel::insert_into(cities::table);
-        let row: CityRow = match id {
-            Some(id) => insert
-                .values((&city.values, created_at, cities::id.eq(id)))
-                .returning(cities::all_columns)
-                .get_result(conn)?,
-            None => insert
-                .values((&city.values, created_at))
-                .returning(cities::all_columns)
-                .get_result(conn)?,
-        };
-        insert_tokens(conn, row.id, &city.tokens)?;
-        Ok::<_, DieselError>(row)
-    });
+    let created = conn.transaction(|conn| insert_row(conn, city, id));
     created.map_err(|e| unique_conflict(conn, e, &city.values))
+}
+
+/// The city and its search words, without a savepoint of its own: for
+/// callers (imports) that already hold one per record.
+pub fn insert_row(
+    conn: &mut DbConnection,
+    city: &ValidCity,
+    id: Option<i64>,
+) -> QueryResult<CityRow> {
+    let created_at = cities::created_at.eq(city.values.updated_at);
+    let insert = diesel::insert_into(cities::table);
+    let row: CityRow = match id {
+        Some(id) => insert
+            .values((&city.values, created_at, cities::id.eq(id)))
+            .returning(cities::all_columns)
+            .get_result(conn)?,
+        None => insert
+            .values((&city.values, created_at))
+            .returning(cities::all_columns)
+            .get_result(conn)?,
+    };
+    insert_tokens(conn, row.id, &city.tokens)?;
+    Ok(row)
 }
 
 pub fn update(conn: &mut DbConnection, id: i64, city: &ValidCity) -> Result<CityRow, AppError> {
@@ -140,31 +148,26 @@ pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>
         .load(conn)?)
 }
 
+/// Inserts a city's search words with one statement that the database
+/// unpacks from a JSON array, so its prepared form is reused for every city.
 fn insert_tokens(conn: &mut DbConnection, city_id: i64, tokens: &[String]) -> QueryResult<()> {
-    // Multi-row inserts are per backend: MultiConnection has no batch insert.
-    for chunk in tokens.chunks(500) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|t| {
-                (
-                    city_search_tokens::token.eq(t.as_str()),
-                    city_search_tokens::city_id.eq(city_id),
-                )
-            })
-            .collect();
-        match conn {
-            DbConnection::Sqlite(c) => {
-                diesel::insert_into(city_search_tokens::table)
-                    .values(&rows)
-                    .execute(c)?;
-            }
-            DbConnection::Postgres(c) => {
-                diesel::insert_into(city_search_tokens::table)
-                    .values(&rows)
-                    .execute(c)?;
-            }
-        }
+    use diesel::sql_types::{BigInt, Text};
+    if tokens.is_empty() {
+        return Ok(());
     }
+    let json = serde_json::to_string(tokens).unwrap_or_else(|_| "[]".into());
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO city_search_tokens (token, city_id) SELECT value, ? FROM json_each(?)"
+        }
+        DbConnection::Postgres(_) => {
+            "INSERT INTO city_search_tokens (token, city_id) SELECT value, $1 FROM json_array_elements_text($2::json)"
+        }
+    };
+    diesel::sql_query(sql)
+        .bind::<BigInt, _>(city_id)
+        .bind::<Text, _>(json)
+        .execute(conn)?;
     Ok(())
 }
 

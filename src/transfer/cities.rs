@@ -225,7 +225,7 @@ fn import_one(
             reasons.into_result()?;
             let valid = validate(draft, now)?;
             taken(index, &valid, None)?;
-            let created: CityRow = queries::insert(conn, &valid, id)?;
+            let created: CityRow = queries::insert_row(conn, &valid, id)?;
             let created = City::from(created);
             changes::record(
                 conn,

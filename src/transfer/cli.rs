@@ -51,6 +51,14 @@ pub fn import_file(database_url: &str, args: &ImportArgs) -> Result<ImportReport
     let url = DatabaseUrl::parse(database_url)?;
     let mut conn = url.establish()?;
     run_migrations(&mut conn)?;
+    if let crate::db::DbConnection::Sqlite(sqlite) = &mut conn {
+        // A large page cache keeps the indexes in memory between commits
+        // instead of spilling half-written pages to the WAL.
+        use diesel::connection::SimpleConnection;
+        sqlite
+            .batch_execute("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")
+            .map_err(|e| e.to_string())?;
+    }
     let bar = ProgressBar::new(size);
     bar.set_style(
         ProgressStyle::with_template(
