@@ -115,6 +115,22 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
 
+    /// Worker threads serving HTTP (default: one per CPU core).
+    #[arg(long, env = "WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Open connections each worker accepts at most; more wait in the backlog.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 25_000)]
+    pub max_connections: usize,
+
+    /// Seconds a client has to send a request's head, and to close after shutdown.
+    #[arg(long, env = "REQUEST_TIMEOUT_SECS", default_value_t = 10)]
+    pub request_timeout_secs: u64,
+
+    /// Seconds in-flight requests get to finish after SIGTERM before the process exits.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    pub shutdown_timeout_secs: u64,
+
     /// Origins allowed to call the API from a browser (CORS), comma-separated,
     /// or `*` for any. CORS is off when unset.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS")]

@@ -14,6 +14,7 @@ use actix_web::http::header;
 use actix_web::middleware::{Compress, Condition, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
+use std::time::Duration;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Serves the API on `listener` until stopped.
@@ -59,9 +60,15 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
             .default_service(web::to(fallback::not_found))
     })
-    .listen(listener)?
-    .run();
-    Ok(server)
+    .max_connections(settings.max_connections)
+    .client_request_timeout(Duration::from_secs(settings.request_timeout_secs))
+    .client_disconnect_timeout(Duration::from_secs(settings.request_timeout_secs))
+    .shutdown_timeout(settings.shutdown_timeout_secs);
+    let server = match settings.workers {
+        Some(workers) => server.workers(workers.max(1)),
+        None => server,
+    };
+    Ok(server.listen(listener)?.run())
 }
 
 /// CORS for browser apps on other origins: reads and writes, with the headers

@@ -260,7 +260,10 @@ async fn the_command_line_imports_the_example_files_and_exports_them() {
     let summary = run(&["import", "twinnings", "examples/twinnings.csv"]);
     assert!(summary.contains("2 created"), "{summary}");
     let summary = run(&["import", "events", "examples/events.csv"]);
-    assert!(summary.contains("5 created, 0 updated, 0 skipped, 0 rejected"), "{summary}");
+    assert!(
+        summary.contains("5 created, 0 updated, 0 skipped, 0 rejected"),
+        "{summary}"
+    );
     let exported = run(&["export", "twinnings", "--format", "jsonl"]);
     assert_eq!(exported.lines().count(), 2);
     let first: Value = serde_json::from_str(exported.lines().next().unwrap()).unwrap();
