@@ -47,8 +47,16 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
                     .configure(maps::configure)
                     .configure(transfer::http::configure),
             )
-            .route("/healthz", web::get().to(health::healthz))
-            .route("/readyz", web::get().to(health::readyz))
+            .service(
+                web::resource("/healthz")
+                    .route(web::get().to(health::healthz))
+                    .default_service(web::to(fallback::method_not_allowed("GET"))),
+            )
+            .service(
+                web::resource("/readyz")
+                    .route(web::get().to(health::readyz))
+                    .default_service(web::to(fallback::method_not_allowed("GET"))),
+            )
             .route(
                 "/docs",
                 web::get().to(|| async {

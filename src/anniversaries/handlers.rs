@@ -28,7 +28,8 @@ pub struct AnniversaryQuery {
     /// First day of the window (YYYY-MM-DD; YYYY or YYYY-MM mean its first day). Default: today.
     #[param(example = "2020-01-01")]
     pub from: Option<String>,
-    /// Last day of the window (YYYY-MM-DD; YYYY or YYYY-MM mean its last day). Default: one year after `from`.
+    /// Last day of the window (YYYY-MM-DD; YYYY or YYYY-MM mean its last day). Default: one year
+    /// after `from`; with `to` alone the window is the year up to `to`.
     #[param(example = "2020-12-31")]
     pub to: Option<String>,
     /// Keep only anniversaries whose number of years is a multiple of this: 5 keeps 5th, 10th, 15th…
@@ -80,12 +81,18 @@ impl Filter {
         country: Option<String>,
         kind: Option<TwinningKind>,
     ) -> Result<Filter, AppError> {
-        let from = date_param("from", from)?.map_or_else(crate::clock::today, |d| d.first_day());
-        let to = match date_param("to", to)? {
-            Some(to) => to.last_day(),
-            None => from
-                .checked_add_months(Months::new(12))
-                .ok_or_else(|| AppError::invalid_parameter("from", "is too far in the future"))?,
+        let from = date_param("from", from)?.map(|d| d.first_day());
+        let to = date_param("to", to)?.map(|d| d.last_day());
+        // A window of a year: from today, or up to `to` when only `to` is given.
+        let year = Months::new(12);
+        let (from, to) = match (from, to) {
+            (Some(from), Some(to)) => (from, to),
+            (Some(from), None) => (from, from.checked_add_months(year).unwrap_or(from)),
+            (None, Some(to)) => (to.checked_sub_months(year).unwrap_or(to), to),
+            (None, None) => {
+                let today = crate::clock::today();
+                (today, today.checked_add_months(year).unwrap_or(today))
+            }
         };
         if to < from {
             return Err(AppError::invalid_parameter(

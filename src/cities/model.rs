@@ -150,7 +150,7 @@ pub struct CityPatch {
     #[schema(value_type = String, pattern = "^[A-Z]{2}$")]
     pub country_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}-[A-Z0-9]{1,3}$")]
     pub subdivision_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<f64>, minimum = -90, maximum = 90)]

@@ -190,7 +190,7 @@ pub struct NewEvent {
     #[schema(required = true, value_type = String, example = "2020-05")]
     pub date: Option<String>,
     /// 1–200 characters.
-    #[schema(required = true, value_type = String, max_length = 200)]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
     pub title: Option<String>,
     pub description: Option<String>,
     #[serde(default)]
@@ -216,7 +216,7 @@ pub struct EventPatch {
     pub status: Option<EventStatus>,
     #[schema(example = "2020-06")]
     pub date: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<String>)]

@@ -137,6 +137,7 @@ impl FromRequest for IfMatch {
             req.headers()
                 .get(header::IF_MATCH)
                 .and_then(|v| v.to_str().ok())
+                .filter(|v| !v.trim().is_empty())
                 .map(str::to_string),
         )))
     }

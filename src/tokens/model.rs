@@ -40,7 +40,7 @@ pub struct Token {
 #[schema(example = json!({"name": "Novosibirsk international relations", "city_ids": [4], "expires_in_days": 365}))]
 pub struct NewToken {
     /// Who holds it (shown in the change feed), 1–200 characters.
-    #[schema(required = true, value_type = String)]
+    #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default)]
     pub admin: bool,

@@ -104,16 +104,53 @@ async fn import(
         )
     });
     let forwarding = async move {
+        let mut bytes = 0usize;
         while let Some(chunk) = payload.next().await {
             let chunk = chunk.map_err(|e| e.to_string());
+            bytes += chunk.as_ref().map_or(0, |c| c.len());
             let failed = chunk.is_err();
             if sender.send(chunk).await.is_err() || failed {
                 break;
             }
         }
+        bytes
     };
-    let (report, ()) = futures_util::future::join(importing, forwarding).await;
-    Ok(web::Json(report?))
+    let (report, bytes) = futures_util::future::join(importing, forwarding).await;
+    if bytes == 0 {
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            "empty_body",
+            "the request has no file: send CSV (with its header) or JSON Lines in the body",
+        ));
+    }
+    let report = report?;
+    if report.created + report.updated + report.skipped == 0 || report.rolled_back {
+        // Nothing was stored: an error, with each rejected record as a field.
+        let mut errors: Vec<crate::error::FieldError> = report
+            .rejected
+            .iter()
+            .take(100)
+            .map(|r| crate::error::FieldError::new(format!("line {}", r.line), r.reasons.join("; ")))
+            .collect();
+        if errors.is_empty() && !report.ignored_columns.is_empty() {
+            errors.push(crate::error::FieldError::new(
+                "columns",
+                format!("none is known: {}", report.ignored_columns.join(", ")),
+            ));
+        }
+        let detail = if report.rolled_back {
+            format!("nothing was imported: {} record(s) were rejected and all_or_nothing is set", report.rejected_count)
+        } else if report.rejected_count > 0 {
+            format!("nothing was imported: all {} record(s) were rejected", report.rejected_count)
+        } else {
+            "the file holds no record".to_string()
+        };
+        return Err(AppError {
+            errors,
+            ..AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "nothing_imported", detail)
+        });
+    }
+    Ok(web::Json(report))
 }
 
 macro_rules! import_endpoint {
@@ -126,10 +163,11 @@ macro_rules! import_endpoint {
             security(("bearer_token" = [])),
             responses(
                 (status = 200, description = "The import report (rejected records are listed with their line and reasons)", body = ImportReport),
-                (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+                (status = 400, description = "A query parameter is invalid, or the body is empty (code `empty_body`)", body = Problem, content_type = "application/problem+json"),
                 (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
                 (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
                 (status = 415, description = "Neither CSV nor JSON Lines", body = Problem, content_type = "application/problem+json"),
+                (status = 422, description = "Nothing was imported: the file holds no record, every record was rejected, or `all_or_nothing` rolled it back (code `nothing_imported`; each rejected line in `errors`)", body = Problem, content_type = "application/problem+json"),
             )
         )]
         pub async fn $name(

@@ -151,10 +151,21 @@ pub fn validate_patch(
                 reason,
             });
         }
+        Some(_) if since.is_some() || reason.is_some() => {
+            // The status it already has: amend when and why it took effect.
+            if let Some(last) = draft.history.last_mut() {
+                if since.is_some() {
+                    last.since = since;
+                }
+                if reason.is_some() {
+                    last.reason = reason;
+                }
+            }
+        }
         _ if since.is_some() || reason.is_some() => {
             e.add(
                 "status",
-                "`status_since` and `status_reason` describe a change of `status`; send the new status with them",
+                "`status_since` and `status_reason` describe the status: send `status` with them",
             );
         }
         _ => {}

@@ -51,3 +51,13 @@ async fn the_suite_runs_on_the_backend_that_test_database_url_names() {
     };
     assert_eq!(app.database_url.backend(), expected);
 }
+
+#[actix_web::test]
+async fn the_probes_answer_other_methods_with_405() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let response = app.client.post(app.url(path)).send().await.unwrap();
+        assert_eq!(response.headers()["allow"], "GET");
+        crate::helpers::assert_problem(response, 405, "method_not_allowed").await;
+    }
+}
