@@ -62,6 +62,18 @@ impl Modify for Caching {
                 .push(param);
         };
         for item in openapi.paths.paths.values_mut() {
+            // Reads need no token: say so explicitly on every operation without one.
+            for operation in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                operation.security.get_or_insert_with(Vec::new);
+            }
             if let Some(get) = item.get.as_mut() {
                 add_param(
                     get,
@@ -128,6 +140,7 @@ public; every write needs `Authorization: Bearer <token>`. Every list answers \
 `{\"items\": [...], \"next_cursor\": ...}`: pass `next_cursor` back as `cursor` for the next page.",
         license(name = "MIT", identifier = "MIT"),
     ),
+    servers((url = "/", description = "The server this document is served from")),
     paths(
         cities::list_cities,
         cities::create_city,

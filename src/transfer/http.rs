@@ -130,7 +130,9 @@ async fn import(
             .rejected
             .iter()
             .take(100)
-            .map(|r| crate::error::FieldError::new(format!("line {}", r.line), r.reasons.join("; ")))
+            .map(|r| {
+                crate::error::FieldError::new(format!("line {}", r.line), r.reasons.join("; "))
+            })
             .collect();
         if errors.is_empty() && !report.ignored_columns.is_empty() {
             errors.push(crate::error::FieldError::new(
@@ -139,9 +141,15 @@ async fn import(
             ));
         }
         let detail = if report.rolled_back {
-            format!("nothing was imported: {} record(s) were rejected and all_or_nothing is set", report.rejected_count)
+            format!(
+                "nothing was imported: {} record(s) were rejected and all_or_nothing is set",
+                report.rejected_count
+            )
         } else if report.rejected_count > 0 {
-            format!("nothing was imported: all {} record(s) were rejected", report.rejected_count)
+            format!(
+                "nothing was imported: all {} record(s) were rejected",
+                report.rejected_count
+            )
         } else {
             "the file holds no record".to_string()
         };
@@ -153,53 +161,89 @@ async fn import(
     Ok(web::Json(report))
 }
 
-macro_rules! import_endpoint {
-    ($name:ident, $kind:expr, $path:literal, $what:literal) => {
-        #[doc = concat!("Import ", $what, " from CSV or JSON Lines (admins only), with a report of what was created, updated, skipped and rejected.")]
-        #[utoipa::path(
-            post, path = $path, tag = "import",
-            params(ImportQuery),
-            request_body(content = String, description = "The file, as CSV with a header or as JSON Lines (columns in the README)", content_type = "text/csv"),
-            security(("bearer_token" = [])),
-            responses(
-                (status = 200, description = "The import report (rejected records are listed with their line and reasons)", body = ImportReport),
-                (status = 400, description = "A query parameter is invalid, or the body is empty (code `empty_body`)", body = Problem, content_type = "application/problem+json"),
-                (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-                (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
-                (status = 415, description = "Neither CSV nor JSON Lines", body = Problem, content_type = "application/problem+json"),
-                (status = 422, description = "Nothing was imported: the file holds no record, every record was rejected, or `all_or_nothing` rolled it back (code `nothing_imported`; each rejected line in `errors`)", body = Problem, content_type = "application/problem+json"),
-            )
-        )]
-        pub async fn $name(
-            principal: Principal,
-            db: web::Data<Db>,
-            req: HttpRequest,
-            query: ValidQuery<ImportQuery>,
-            payload: web::Payload,
-        ) -> Result<web::Json<ImportReport>, AppError> {
-            import($kind, principal, db, req, query.0, payload).await
-        }
-    };
+/// Import cities from CSV or JSON Lines (admins only).
+///
+/// Answers a report of what was created, updated, skipped and rejected (each
+/// rejected record with its line and reasons).
+#[utoipa::path(
+    post, path = "/api/v1/import/cities", tag = "import",
+    params(ImportQuery),
+    request_body(content = String, description = "The file, as CSV with a header or as JSON Lines (columns in the README)", content_type = "text/csv"),
+    security(("bearer_token" = [])),
+    responses(
+        (status = 200, description = "The import report (rejected records are listed with their line and reasons)", body = ImportReport),
+        (status = 400, description = "A query parameter is invalid, or the body is empty (code `empty_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither CSV nor JSON Lines", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing was imported: the file holds no record, every record was rejected, or `all_or_nothing` rolled it back (code `nothing_imported`; each rejected line in `errors`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn import_cities(
+    principal: Principal,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    query: ValidQuery<ImportQuery>,
+    payload: web::Payload,
+) -> Result<web::Json<ImportReport>, AppError> {
+    import(Kind::Cities, principal, db, req, query.0, payload).await
 }
 
-import_endpoint!(
-    import_cities,
-    Kind::Cities,
-    "/api/v1/import/cities",
-    "cities"
-);
-import_endpoint!(
-    import_twinnings,
-    Kind::Twinnings,
-    "/api/v1/import/twinnings",
-    "twinnings"
-);
-import_endpoint!(
-    import_events,
-    Kind::Events,
-    "/api/v1/import/events",
-    "events"
-);
+/// Import twinnings from CSV or JSON Lines (admins only).
+///
+/// Answers a report of what was created, updated, skipped and rejected (each
+/// rejected record with its line and reasons).
+#[utoipa::path(
+    post, path = "/api/v1/import/twinnings", tag = "import",
+    params(ImportQuery),
+    request_body(content = String, description = "The file, as CSV with a header or as JSON Lines (columns in the README)", content_type = "text/csv"),
+    security(("bearer_token" = [])),
+    responses(
+        (status = 200, description = "The import report (rejected records are listed with their line and reasons)", body = ImportReport),
+        (status = 400, description = "A query parameter is invalid, or the body is empty (code `empty_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither CSV nor JSON Lines", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing was imported: the file holds no record, every record was rejected, or `all_or_nothing` rolled it back (code `nothing_imported`; each rejected line in `errors`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn import_twinnings(
+    principal: Principal,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    query: ValidQuery<ImportQuery>,
+    payload: web::Payload,
+) -> Result<web::Json<ImportReport>, AppError> {
+    import(Kind::Twinnings, principal, db, req, query.0, payload).await
+}
+
+/// Import events from CSV or JSON Lines (admins only).
+///
+/// Answers a report of what was created, updated, skipped and rejected (each
+/// rejected record with its line and reasons).
+#[utoipa::path(
+    post, path = "/api/v1/import/events", tag = "import",
+    params(ImportQuery),
+    request_body(content = String, description = "The file, as CSV with a header or as JSON Lines (columns in the README)", content_type = "text/csv"),
+    security(("bearer_token" = [])),
+    responses(
+        (status = 200, description = "The import report (rejected records are listed with their line and reasons)", body = ImportReport),
+        (status = 400, description = "A query parameter is invalid, or the body is empty (code `empty_body`)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither CSV nor JSON Lines", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Nothing was imported: the file holds no record, every record was rejected, or `all_or_nothing` rolled it back (code `nothing_imported`; each rejected line in `errors`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn import_events(
+    principal: Principal,
+    db: web::Data<Db>,
+    req: HttpRequest,
+    query: ValidQuery<ImportQuery>,
+    payload: web::Payload,
+) -> Result<web::Json<ImportReport>, AppError> {
+    import(Kind::Events, principal, db, req, query.0, payload).await
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use crate::http::fallback::method_not_allowed;

@@ -305,5 +305,8 @@ async fn a_window_given_only_by_its_end_is_the_year_before_it() {
     let app = spawn_app().await;
     let (_, nr, sn) = story_twinnings(&app).await;
     let page = anniversaries(&app, "to=2020-12-31&every=10").await;
-    assert_eq!(summary(&page), vec![(nr, 30, "2020".into()), (sn, 30, "2020".into())]);
+    assert_eq!(
+        summary(&page),
+        vec![(nr, 30, "2020".into()), (sn, 30, "2020".into())]
+    );
 }

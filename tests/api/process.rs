@@ -35,7 +35,10 @@ async fn start(url: &str, port: u16) -> Child {
     let client = reqwest::Client::new();
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(20) {
-        let ready = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await;
+        let ready = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await;
         if ready.is_ok_and(|r| r.status().is_success()) {
             return child;
         }

@@ -275,7 +275,12 @@ async fn the_command_line_imports_the_example_files_and_exports_them() {
 #[actix_web::test]
 async fn an_import_without_a_body_is_400() {
     let app = spawn_app().await;
-    let response = app.client.post(app.url("/api/v1/import/cities?format=csv")).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/import/cities?format=csv"))
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 400, "empty_body").await;
 }
 
@@ -295,6 +300,13 @@ async fn an_http_import_that_stores_nothing_is_422_naming_the_lines() {
     assert_eq!(crate::helpers::error_fields(&problem), vec!["line 2"]);
     let page: Value = app.get("/api/v1/cities").await.json().await.unwrap();
     assert_eq!(page["items"], json!([]), "rolled back");
-    let response = app.client.post(app.url("/api/v1/import/cities")).header("content-type", "text/csv").body("name,country_code\n").send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/import/cities"))
+        .header("content-type", "text/csv")
+        .body("name,country_code\n")
+        .send()
+        .await
+        .unwrap();
     assert_problem(response, 422, "nothing_imported").await;
 }

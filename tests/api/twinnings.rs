@@ -610,18 +610,35 @@ async fn resending_the_current_status_amends_its_date_and_reason() {
         .create_twinning(json!({"city_ids": [c.novgorod, c.rochester], "kind": "sister_city", "established": "1990"}))
         .await;
     let change = json!({"status": "suspended", "status_since": "2022-03", "status_reason": "Exchanges paused"});
-    let first: Value = app.patch_json(&format!("/api/v1/twinnings/{id}"), &change).await.json().await.unwrap();
-    let response = app.patch_json(&format!("/api/v1/twinnings/{id}"), &change).await;
-    assert_eq!(response.status().as_u16(), 200, "sending it again is harmless");
+    let first: Value = app
+        .patch_json(&format!("/api/v1/twinnings/{id}"), &change)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = app
+        .patch_json(&format!("/api/v1/twinnings/{id}"), &change)
+        .await;
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "sending it again is harmless"
+    );
     let again: Value = response.json().await.unwrap();
     assert_eq!(again["status_history"], first["status_history"]);
     let amended: Value = app
-        .patch_json(&format!("/api/v1/twinnings/{id}"), &json!({"status": "suspended", "status_reason": "Paused by the council"}))
+        .patch_json(
+            &format!("/api/v1/twinnings/{id}"),
+            &json!({"status": "suspended", "status_reason": "Paused by the council"}),
+        )
         .await
         .json()
         .await
         .unwrap();
     let history = amended["status_history"].as_array().unwrap();
     assert_eq!(history.len(), 2);
-    assert_eq!(history[1], json!({"status": "suspended", "since": "2022-03", "reason": "Paused by the council"}));
+    assert_eq!(
+        history[1],
+        json!({"status": "suspended", "since": "2022-03", "reason": "Paused by the council"})
+    );
 }
