@@ -39,6 +39,18 @@ pub enum Command {
     Import(ImportArgs),
     /// Export cities, twinnings or events as CSV or JSON Lines, in the columns import reads.
     Export(ExportArgs),
+    /// Add synthetic twinnings and events for benchmarks (deterministic; no change records).
+    BenchData(BenchDataArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchDataArgs {
+    #[arg(long, default_value_t = 200_000)]
+    pub twinnings: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Clone, clap::Args)]

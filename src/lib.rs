@@ -1,4 +1,5 @@
 pub mod anniversaries;
+pub mod benchdata;
 pub mod changes;
 pub mod cities;
 pub mod clock;

@@ -43,6 +43,15 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::Token(command)) => token(&cli.database_url, command),
         Some(Command::Import(args)) => twinning::transfer::cli::import(&cli.database_url, &args),
+        Some(Command::BenchData(args)) => {
+            let url = DatabaseUrl::parse(&cli.database_url)?;
+            let mut conn = url.establish()?;
+            run_migrations(&mut conn)?;
+            let (twinnings, events) =
+                twinning::benchdata::generate(&mut conn, args.twinnings, args.events, args.seed)?;
+            println!("added {twinnings} twinnings and {events} events");
+            Ok(())
+        }
         Some(Command::Export(args)) => twinning::transfer::cli::export(&cli.database_url, &args),
         Some(Command::Serve(args)) => serve(&cli.database_url, &args),
         None => serve(&cli.database_url, &ServeArgs::from_env()),
