@@ -1,4 +1,5 @@
 -- wrk script: each request logs an event on one twinning (a write with its change record).
+dofile("bench/report.lua")
 local token = os.getenv("BENCH_TOKEN")
 local twinning = os.getenv("BENCH_TWINNING")
 local from = os.getenv("BENCH_FROM_CITY")

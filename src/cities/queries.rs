@@ -11,6 +11,9 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Untyped;
 
+/// Past this many index entries a search prefix counts as common.
+const COMMON_PREFIX: i64 = 5000;
+
 /// Sort key of city lists: population (unknown last), then id.
 pub type CityKey = (Option<i64>, i64);
 
@@ -116,11 +119,32 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
 pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>, AppError> {
     let mut query = cities::table.into_boxed();
     for word in &filter.words {
-        let matching = city_search_tokens::table
+        let upper = search::prefix_upper_bound(word);
+        // A rare prefix: collect its few cities and sort them. A common one
+        // (thousands of words): walk the cities largest first and stop at a
+        // page, checking each against the (city_id, token) index.
+        let common = city_search_tokens::table
             .filter(city_search_tokens::token.ge(word.clone()))
-            .filter(city_search_tokens::token.lt(search::prefix_upper_bound(word)))
-            .select(city_search_tokens::city_id);
-        query = query.filter(cities::id.eq_any(matching));
+            .filter(city_search_tokens::token.lt(upper.clone()))
+            .select(city_search_tokens::city_id)
+            .offset(COMMON_PREFIX)
+            .first::<i64>(conn)
+            .optional()?
+            .is_some();
+        if common {
+            query = query.filter(diesel::dsl::exists(
+                city_search_tokens::table
+                    .filter(city_search_tokens::city_id.eq(cities::id))
+                    .filter(city_search_tokens::token.ge(word.clone()))
+                    .filter(city_search_tokens::token.lt(upper)),
+            ));
+        } else {
+            let matching = city_search_tokens::table
+                .filter(city_search_tokens::token.ge(word.clone()))
+                .filter(city_search_tokens::token.lt(upper))
+                .select(city_search_tokens::city_id);
+            query = query.filter(cities::id.eq_any(matching));
+        }
     }
     if let Some(country) = &filter.country {
         query = query.filter(cities::country_code.eq(country.clone()));
