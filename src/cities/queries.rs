@@ -164,12 +164,20 @@ pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>
         None => {}
     }
     // Both backends understand NULLS LAST; it matches the indexes of the migrations.
-    Ok(query
+    // The page's ids first, then their rows: sorting ids alone spares the
+    // database from carrying every candidate's long name lists through the sort.
+    let ids: Vec<i64> = query
+        .select(cities::id)
         .order(sql::<Untyped>(
             "cities.population DESC NULLS LAST, cities.id ASC",
         ))
         .limit(filter.limit + 1)
-        .load(conn)?)
+        .load(conn)?;
+    let mut rows: Vec<CityRow> = cities::table.filter(cities::id.eq_any(&ids)).load(conn)?;
+    let position: std::collections::HashMap<i64, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|row| position.get(&row.id).copied().unwrap_or(usize::MAX));
+    Ok(rows)
 }
 
 /// Inserts a city's search words with one statement that the database
