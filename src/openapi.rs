@@ -180,7 +180,7 @@ public; every write needs `Authorization: Bearer <token>`. Every list answers \
     ),
     components(schemas(
         Problem, FieldError, health::Health,
-        city::City, city::NewCity, city::CityPatch, city::CityPage,
+        city::City, city::CityListItem, city::NewCity, city::CityPatch, city::CityPage,
         twinning::Twinning, twinning::NewTwinning, twinning::TwinningPatch, twinning::TwinningPage,
         twinning::CityTwinning, twinning::CityTwinningPage, twinning::CitySummary,
         twinning::StatusChange, twinning::AnniversaryDate, twinning::TwinningKind, twinning::TwinningStatus,

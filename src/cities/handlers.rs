@@ -1,6 +1,6 @@
 //! The HTTP handlers of `/api/v1/cities`.
 
-use super::model::{City, CityPage, CityPatch, NewCity};
+use super::model::{City, CityListItem, CityPage, CityPatch, NewCity};
 use super::queries::{self, CityFilter, CityKey};
 use super::search;
 use super::validate::validate;
@@ -85,7 +85,7 @@ pub fn city_filter(
     get, path = "/api/v1/cities", tag = "cities",
     params(CityListQuery),
     responses(
-        (status = 200, description = "One page of cities, largest population first, then by id", body = CityPage),
+        (status = 200, description = "One page of cities, largest population first, then by id (without their alternate names)", body = CityPage),
         (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -105,7 +105,7 @@ pub async fn list_cities(
     let rows = db.read(move |conn| queries::list(conn, &filter)).await?;
     let (rows, next_cursor) = paginate(rows, page.limit, queries::key);
     Ok(web::Json(CityPage {
-        items: rows.into_iter().map(City::from).collect(),
+        items: rows.into_iter().map(CityListItem::from).collect(),
         next_cursor,
     }))
 }

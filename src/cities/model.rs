@@ -232,10 +232,55 @@ pub struct CityValues {
     pub updated_at: NaiveDateTime,
 }
 
+/// A city in a list: all of it but its alternate names, which GeoNames lists
+/// by the hundred for big cities. GET the city itself for those.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": 4, "name": "Novosibirsk", "names": {"ru": "Новосибирск"}, "country_code": "RU",
+    "subdivision_code": "RU-NVS", "latitude": 55.02259, "longitude": 82.93175, "population": 1612833,
+    "timezone": "Asia/Novosibirsk", "wikidata_id": "Q883", "geonames_id": 1496747,
+    "created_at": "2026-11-27T08:00:00Z", "updated_at": "2026-11-27T08:00:00Z"
+}))]
+pub struct CityListItem {
+    pub id: i64,
+    pub name: String,
+    pub names: BTreeMap<String, String>,
+    pub country_code: String,
+    pub subdivision_code: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub population: Option<i64>,
+    pub timezone: Option<String>,
+    pub wikidata_id: Option<String>,
+    pub geonames_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CityRow> for CityListItem {
+    fn from(row: CityRow) -> CityListItem {
+        CityListItem {
+            id: row.id,
+            name: row.name,
+            names: serde_json::from_str(&row.names).unwrap_or_default(),
+            country_code: row.country_code,
+            subdivision_code: row.subdivision_code,
+            latitude: row.latitude,
+            longitude: row.longitude,
+            population: row.population,
+            timezone: row.timezone,
+            wikidata_id: row.wikidata_id,
+            geonames_id: row.geonames_id,
+            created_at: row.created_at.and_utc(),
+            updated_at: row.updated_at.and_utc(),
+        }
+    }
+}
+
 /// One page of cities.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct CityPage {
-    pub items: Vec<City>,
+    pub items: Vec<CityListItem>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
