@@ -247,11 +247,24 @@ async fn bad_list_parameters_are_400_naming_the_parameter() {
 #[actix_web::test]
 async fn list_items_leave_out_alternate_names_that_the_city_itself_has() {
     let app = story_app().await;
-    let page: Value = app.get("/api/v1/cities?q=velikiy").await.json().await.unwrap();
+    let page: Value = app
+        .get("/api/v1/cities?q=velikiy")
+        .await
+        .json()
+        .await
+        .unwrap();
     let item = &page["items"][0];
     assert_eq!(item["name"], "Veliky Novgorod");
     assert_eq!(item["names"]["ru"], "Великий Новгород");
     assert!(item.get("alternate_names").is_none(), "{item}");
-    let city: Value = app.get(&format!("/api/v1/cities/{}", item["id"])).await.json().await.unwrap();
-    assert_eq!(city["alternate_names"], json!(["Novgorod", "Velikiy Novgorod"]));
+    let city: Value = app
+        .get(&format!("/api/v1/cities/{}", item["id"]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        city["alternate_names"],
+        json!(["Novgorod", "Velikiy Novgorod"])
+    );
 }
