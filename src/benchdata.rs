@@ -210,8 +210,7 @@ pub fn generate(
             last_exchange = (SELECT e.date FROM events e WHERE e.twinning_id = twinnings.id AND e.status = 'completed'
                              ORDER BY e.date_last DESC, e.date_first DESC, e.id DESC LIMIT 1),
             last_exchange_last = (SELECT MAX(e.date_last) FROM events e WHERE e.twinning_id = twinnings.id AND e.status = 'completed');
-         COMMIT;
-         ANALYZE;",
+         COMMIT;",
     )
     .map_err(|e| e.to_string())?;
     Ok((made, events))

@@ -168,7 +168,7 @@ pub async fn create_city(
 )]
 pub async fn get_city(db: web::Data<Db>, id: web::Path<i64>) -> Result<web::Json<City>, AppError> {
     let id = id.into_inner();
-    let row = db.read(move |conn| queries::find(conn, id)).await?;
+    let row = db.read_quick(move |conn| queries::find(conn, id)).await?;
     Ok(web::Json(City::from(row)))
 }
 

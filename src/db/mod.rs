@@ -23,6 +23,8 @@ pub struct Db {
     pub backend: Backend,
     read: DbPool,
     write: DbPool,
+    /// SQLite only: connections for [`Db::read_quick`] on the async workers.
+    quick: Option<DbPool>,
 }
 
 impl Db {
@@ -32,6 +34,9 @@ impl Db {
             Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
+                // A SQLite connection is a file handle and cannot drop, so it
+                // is not pinged on every checkout; a PostgreSQL one can.
+                .test_on_check_out(url.backend() == Backend::Postgres)
                 .connection_timeout(Duration::from_secs(10))
                 .build(connection::Manager::new(url.clone()))
                 .map_err(|e| format!("cannot connect to the database: {e}"))
@@ -43,14 +48,15 @@ impl Db {
                 .map_err(|e| format!("cannot connect to the database: {e}"))?;
             run_migrations(&mut conn)?;
         }
-        let write = match url.backend() {
-            Backend::Sqlite => build(1)?,
-            Backend::Postgres => read.clone(),
+        let (write, quick) = match url.backend() {
+            Backend::Sqlite => (build(1)?, Some(build(pool_size.max(1))?)),
+            Backend::Postgres => (read.clone(), None),
         };
         Ok(Db {
             backend: url.backend(),
             read,
             write,
+            quick,
         })
     }
 
@@ -62,6 +68,25 @@ impl Db {
         T: Send + 'static,
     {
         run(self.read.clone(), f).await
+    }
+
+    /// Runs a read bounded by an index (one row, or one page of a range
+    /// scan). On SQLite it runs right here on the async worker: such a read
+    /// takes a few microseconds, less than handing it to the blocking pool and
+    /// waking this task again. On PostgreSQL every query is a network round
+    /// trip, so it goes to the blocking pool as [`Db::read`] does.
+    pub async fn read_quick<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.quick {
+            Some(pool) => {
+                let mut conn = pool.get()?;
+                f(&mut conn)
+            }
+            None => self.read(f).await,
+        }
     }
 
     /// Like [`Db::read`], on the connection that writes.
