@@ -143,6 +143,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
     pub shutdown_timeout_secs: u64,
 
+    /// Bytes of public read answers kept in memory while the registry is
+    /// unchanged (0 turns the cache off).
+    #[arg(long, env = "RESPONSE_CACHE_BYTES", default_value_t = 16_777_216)]
+    pub response_cache_bytes: usize,
+
     /// Origins allowed to call the API from a browser (CORS), comma-separated,
     /// or `*` for any. CORS is off when unset.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS")]

@@ -4,6 +4,7 @@ use crate::config::ServeArgs;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::http::body::BodyLimit;
+use crate::http::response_cache::ResponseCache;
 use crate::http::{caching, fallback, request_id};
 use crate::{
     anniversaries, changes, cities, events, health, maps, openapi, tokens, transfer, twinnings,
@@ -20,12 +21,14 @@ use utoipa_swagger_ui::SwaggerUi;
 /// Serves the API on `listener` until stopped.
 pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Result<Server> {
     let db = web::Data::new(db);
+    let cache = web::Data::new(ResponseCache::new(settings.response_cache_bytes));
     let limit = BodyLimit(settings.max_body_bytes);
     let document = openapi::document();
     let origins = settings.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
+            .app_data(cache.clone())
             .app_data(limit)
             .app_data(web::PathConfig::default().error_handler(|_, _| {
                 AppError::invalid_parameter("id", "must be a 64-bit integer").into()

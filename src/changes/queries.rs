@@ -52,6 +52,15 @@ pub struct ChangeFilter {
     pub limit: i64,
 }
 
+/// The id of the newest change (0 when there is none): the registry's
+/// version, since every write records a change in its transaction.
+pub fn head(conn: &mut DbConnection) -> Result<i64, AppError> {
+    Ok(changes::table
+        .select(diesel::dsl::max(changes::id))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}
+
 /// Changes after a cursor, oldest first.
 pub fn list(conn: &mut DbConnection, filter: &ChangeFilter) -> Result<Vec<ChangeRow>, AppError> {
     let mut query = changes::table.into_boxed();

@@ -6,13 +6,15 @@
 //! content coding, so a client that got it in gzip can send it back in
 //! `If-Match` and the handler, hashing the same JSON, agrees.
 
+use crate::db::Db;
 use crate::error::AppError;
+use crate::http::response_cache::{Entry, ResponseCache};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -61,6 +63,30 @@ pub async fn middleware(
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let cache = req
+        .app_data::<web::Data<ResponseCache>>()
+        .filter(|c| is_read && policy == PUBLIC_READ && c.enabled())
+        .cloned();
+    let url = req.uri().to_string();
+    let mut version = None;
+    if let (Some(cache), Some(db)) = (&cache, req.app_data::<web::Data<Db>>()) {
+        // Without a version (the database is unreachable) the handler answers.
+        if let Ok(now) = ResponseCache::version(db).await {
+            if let Some(entry) = cache.get(&url, now) {
+                let mut res =
+                    HttpResponse::with_body(StatusCode::OK, BoxBody::new(entry.body.clone()));
+                *res.headers_mut() = entry.headers.clone();
+                let (req, _) = req.into_parts();
+                return Ok(fresh_or_full(
+                    req,
+                    res,
+                    &entry.etag,
+                    if_none_match.as_deref(),
+                ));
+            }
+            version = Some(now);
+        }
+    }
     let res = next.call(req).await?.map_into_boxed_body();
     if !is_read {
         let mut res = res;
@@ -79,7 +105,7 @@ pub async fn middleware(
         .await
         .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
     let tag = etag_of(&bytes);
-    let mut res = head.set_body(BoxBody::new(bytes));
+    let mut res = head.set_body(BoxBody::new(bytes.clone()));
     let headers = res.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&tag) {
         headers.insert(header::ETAG, value);
@@ -87,7 +113,25 @@ pub async fn middleware(
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
-    let fresh = if_none_match.is_some_and(|v| tags(&v).any(|t| t == "*" || weak_eq(t, &tag)));
+    if let (Some(cache), Some(version)) = (cache, version) {
+        let entry = Entry {
+            body: bytes,
+            headers: res.headers().clone(),
+            etag: tag.clone(),
+        };
+        cache.put(&url, version, entry);
+    }
+    Ok(fresh_or_full(req, res, &tag, if_none_match.as_deref()))
+}
+
+/// 304 with the validators when `If-None-Match` names the tag, else `res`.
+fn fresh_or_full(
+    req: HttpRequest,
+    res: HttpResponse<BoxBody>,
+    tag: &str,
+    if_none_match: Option<&str>,
+) -> ServiceResponse<BoxBody> {
+    let fresh = if_none_match.is_some_and(|v| tags(v).any(|t| t == "*" || weak_eq(t, tag)));
     if fresh {
         let mut not_modified = HttpResponse::NotModified();
         for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
@@ -95,9 +139,9 @@ pub async fn middleware(
                 not_modified.insert_header((name.clone(), value.clone()));
             }
         }
-        return Ok(ServiceResponse::new(req, not_modified.finish()));
+        return ServiceResponse::new(req, not_modified.finish());
     }
-    Ok(ServiceResponse::new(req, res))
+    ServiceResponse::new(req, res)
 }
 
 /// `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2).

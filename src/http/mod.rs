@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by every resource: extractors that answer problem
-//! documents, the list envelope and its cursors, request ids, fallbacks.
+//! documents, the list envelope and its cursors, request ids, fallbacks,
+//! caching.
 
 pub mod body;
 pub mod caching;
@@ -8,6 +9,7 @@ pub mod page;
 pub mod patch;
 pub mod query;
 pub mod request_id;
+pub mod response_cache;
 
 pub use body::ValidJson;
 pub use page::{Cursor, PageParams, paginate};

@@ -1,7 +1,7 @@
 //! The HTTP handlers of `/api/v1/twinnings` and `/api/v1/cities/{id}/twinnings`.
 
 use super::model::{
-    CityTwinning, CityTwinningPage, NewTwinning, Twinning, TwinningKind, TwinningPage,
+    CitySummary, CityTwinning, CityTwinningPage, NewTwinning, Twinning, TwinningKind, TwinningPage,
     TwinningPatch, TwinningRow, TwinningStatus,
 };
 use super::queries::{self, Condition};
@@ -20,6 +20,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use std::collections::HashMap;
 use utoipa::IntoParams;
 
 /// Embeds the cities of each row (one query for the whole page).
@@ -418,9 +419,9 @@ pub async fn list_city_twinnings(
     let today = crate::clock::today();
     let (limit, after) = (page.limit, page.after);
     let result = db
-        .read(move |conn| {
-            crate::cities::queries::find(conn, city_id)?;
-            let rows = queries::list(conn, vec![queries::involves(city_id)], after, limit)?;
+        .read_quick(move |conn| {
+            let city = crate::cities::queries::find(conn, city_id)?;
+            let rows = queries::of_city(conn, city_id, after, limit)?;
             let (rows, next_cursor) = paginate(rows, limit, |r| r.id);
             let partner_ids: Vec<i64> = rows
                 .iter()
@@ -433,12 +434,18 @@ pub async fn list_city_twinnings(
                 })
                 .collect();
             let mut partners = queries::full_cities(conn, &partner_ids)?;
-            let items = render(conn, rows, today)?
+            // The summaries of both cities come from rows already read.
+            let summaries: HashMap<i64, CitySummary> = partners
+                .values()
+                .chain(std::iter::once(&city))
+                .map(|c| (c.id, CitySummary::from(c)))
+                .collect();
+            let items = rows
                 .into_iter()
                 .zip(partner_ids)
-                .filter_map(|(twinning, partner)| {
+                .filter_map(|(row, partner)| {
                     partners.remove(&partner).map(|p| CityTwinning {
-                        twinning,
+                        twinning: to_twinning(row, &summaries, today),
                         partner: City::from(p),
                     })
                 })

@@ -88,6 +88,16 @@ pub struct CitySummary {
     pub country_code: String,
 }
 
+impl From<&crate::cities::model::CityRow> for CitySummary {
+    fn from(city: &crate::cities::model::CityRow) -> CitySummary {
+        CitySummary {
+            id: city.id,
+            name: city.name.clone(),
+            country_code: city.country_code.clone(),
+        }
+    }
+}
+
 /// One entry of a twinning's status history.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[schema(example = json!({"status": "suspended", "since": "2022-03", "reason": "Exchanges paused by the city council"}))]

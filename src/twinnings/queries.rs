@@ -134,6 +134,36 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// One page of a city's twinnings in id order, after the id `after`. The
+/// pairs where the city is the lower id and those where it is the higher are
+/// each read in id order from their own index and merged, so a city with
+/// thousands of partners reads `limit + 1` rows of each, not all of them.
+pub fn of_city(
+    conn: &mut DbConnection,
+    city_id: i64,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<Vec<TwinningRow>, AppError> {
+    let after = after.unwrap_or(0);
+    let mut rows: Vec<TwinningRow> = twinnings::table
+        .filter(twinnings::city_low_id.eq(city_id))
+        .filter(twinnings::id.gt(after))
+        .order(twinnings::id.asc())
+        .limit(limit + 1)
+        .load(conn)?;
+    rows.extend(
+        twinnings::table
+            .filter(twinnings::city_high_id.eq(city_id))
+            .filter(twinnings::id.gt(after))
+            .order(twinnings::id.asc())
+            .limit(limit + 1)
+            .load::<TwinningRow>(conn)?,
+    );
+    rows.sort_unstable_by_key(|r| r.id);
+    rows.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
+    Ok(rows)
+}
+
 /// The twinning involves this city.
 pub fn involves(city_id: i64) -> Condition {
     Box::new(

@@ -4,6 +4,7 @@
 
 mod access;
 mod anniversaries;
+mod cache;
 mod changes;
 mod cities;
 mod errors;
