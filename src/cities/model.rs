@@ -216,7 +216,11 @@ impl CityPatch {
 
 /// A validated city, ready to be written.
 #[derive(Debug, Clone, PartialEq, AsChangeset, Insertable)]
-#[diesel(table_name = cities, treat_none_as_null = true)]
+#[diesel(
+    table_name = cities,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct CityValues {
     pub name: String,
     pub names: String,

@@ -24,6 +24,19 @@ use utoipa::IntoParams;
 
 /// Embeds the cities and the replies of each row (three queries for a page).
 pub fn render(conn: &mut DbConnection, rows: Vec<EventRow>) -> Result<Vec<Event>, AppError> {
+    render_rows(conn, rows, false)
+}
+
+/// An event just created: nothing replies to it yet.
+fn render_new(conn: &mut DbConnection, row: EventRow) -> Result<Event, AppError> {
+    one(render_rows(conn, vec![row], true)?)
+}
+
+fn render_rows(
+    conn: &mut DbConnection,
+    rows: Vec<EventRow>,
+    new_rows: bool,
+) -> Result<Vec<Event>, AppError> {
     let mut ids: Vec<i64> = rows
         .iter()
         .flat_map(|r| [r.from_city_id, r.to_city_id])
@@ -34,7 +47,7 @@ pub fn render(conn: &mut DbConnection, rows: Vec<EventRow>) -> Result<Vec<Event>
     let queries::References {
         answered,
         mut replies,
-    } = queries::references(conn, &rows)?;
+    } = queries::references(conn, &rows, new_rows)?;
     let summary = |id: i64| {
         cities.get(&id).cloned().unwrap_or(CitySummary {
             id,
@@ -296,7 +309,7 @@ pub async fn create_event(
                     &format!("twinning {twinning_id}"),
                 )?;
                 let row = queries::insert(conn, values, None)?;
-                let event = one(render(conn, vec![row])?)?;
+                let event = render_new(conn, row)?;
                 record(
                     conn,
                     &principal,

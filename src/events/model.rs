@@ -234,7 +234,11 @@ pub struct EventPatch {
 
 /// A validated event, ready to be written.
 #[derive(Debug, Clone, PartialEq, AsChangeset, Insertable)]
-#[diesel(table_name = crate::db::schema::events, treat_none_as_null = true)]
+#[diesel(
+    table_name = crate::db::schema::events,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct EventValues {
     pub twinning_id: i64,
     pub kind: String,

@@ -2,6 +2,7 @@
 //! refreshes the twinning's `last_exchange` in the same transaction.
 
 use super::model::{EventRef, EventRow, EventStatus, EventValues};
+use crate::dates::PartialDate;
 use crate::db::DbConnection;
 use crate::db::schema::{cities, events, twinnings};
 use crate::error::{AppError, FieldError};
@@ -148,9 +149,32 @@ pub fn insert(
                 .returning(events::all_columns)
                 .get_result(conn)?,
         };
-        refresh_last_exchange(conn, row.twinning_id)?;
+        if row.status == EventStatus::Completed.as_str() && is_later(&row, &twinning) {
+            diesel::update(twinnings::table.find(row.twinning_id))
+                .set((
+                    twinnings::last_exchange.eq(&row.date),
+                    twinnings::last_exchange_last.eq(row.date_last),
+                ))
+                .execute(conn)?;
+        }
         Ok(row)
     })
+}
+
+/// A new completed event is the twinning's last exchange when it ends after
+/// the current one, or ends with it and starts no earlier (it has the
+/// highest id): the order `refresh_last_exchange` picks by.
+fn is_later(event: &EventRow, twinning: &TwinningRow) -> bool {
+    let current = twinning
+        .last_exchange
+        .as_deref()
+        .and_then(|d| PartialDate::parse(d).ok());
+    match (current, twinning.last_exchange_last) {
+        (Some(current), Some(last)) => {
+            (event.date_last, event.date_first) >= (last, current.first_key())
+        }
+        _ => true,
+    }
 }
 
 pub fn update(
@@ -277,21 +301,34 @@ pub struct References {
 }
 
 /// The events the rows answer and the events answering them (two queries).
-pub fn references(conn: &mut DbConnection, rows: &[EventRow]) -> Result<References, AppError> {
+/// `new_rows`: the rows were just created, so nothing answers them yet.
+pub fn references(
+    conn: &mut DbConnection,
+    rows: &[EventRow],
+    new_rows: bool,
+) -> Result<References, AppError> {
     let targets: Vec<i64> = rows.iter().filter_map(|r| r.in_reply_to).collect();
-    let answered: Vec<EventRef> = events::table
-        .filter(events::id.eq_any(&targets))
-        .select((events::id, events::title, events::status))
-        .load(conn)?;
+    let answered: Vec<EventRef> = if targets.is_empty() {
+        Vec::new()
+    } else {
+        events::table
+            .filter(events::id.eq_any(&targets))
+            .select((events::id, events::title, events::status))
+            .load(conn)?
+    };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let replies: Vec<(i64, EventRef)> = events::table
-        .filter(events::in_reply_to.eq_any(&ids))
-        .order(events::id.asc())
-        .select((
-            events::in_reply_to.assume_not_null(),
-            (events::id, events::title, events::status),
-        ))
-        .load(conn)?;
+    let replies: Vec<(i64, EventRef)> = if new_rows {
+        Vec::new()
+    } else {
+        events::table
+            .filter(events::in_reply_to.eq_any(&ids))
+            .order(events::id.asc())
+            .select((
+                events::in_reply_to.assume_not_null(),
+                (events::id, events::title, events::status),
+            ))
+            .load(conn)?
+    };
     let mut by_target: HashMap<i64, Vec<EventRef>> = HashMap::new();
     for (target, reply) in replies {
         by_target.entry(target).or_default().push(reply);

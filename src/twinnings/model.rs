@@ -221,7 +221,11 @@ pub struct TwinningPatch {
 
 /// A validated twinning, ready to be written.
 #[derive(Debug, Clone, PartialEq, AsChangeset, Insertable)]
-#[diesel(table_name = crate::db::schema::twinnings, treat_none_as_null = true)]
+#[diesel(
+    table_name = crate::db::schema::twinnings,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct TwinningValues {
     pub city_low_id: i64,
     pub city_high_id: i64,

@@ -36,6 +36,20 @@ pub fn summaries(
     conn: &mut DbConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, CitySummary>, AppError> {
+    if ids.len() <= 2 {
+        // One twinning or event: point lookups whose statement is prepared
+        // once, where an `IN` list is parsed and planned on every call.
+        let mut found = HashMap::new();
+        for &id in ids {
+            let city: Option<CitySummary> = cities::table
+                .find(id)
+                .select((cities::id, cities::name, cities::country_code))
+                .first(conn)
+                .optional()?;
+            found.extend(city.map(|c| (c.id, c)));
+        }
+        return Ok(found);
+    }
     let found: Vec<CitySummary> = cities::table
         .filter(cities::id.eq_any(ids))
         .select((cities::id, cities::name, cities::country_code))
