@@ -30,18 +30,17 @@ pub fn record<T: Serialize>(
             .transpose()
             .map_err(AppError::internal)
     };
-    diesel::insert_into(changes::table)
-        .values((
-            changes::token_id.eq(author.token_id),
-            changes::token_name.eq(&author.name),
-            changes::entity.eq(entity.as_str()),
-            changes::entity_id.eq(entity_id),
-            changes::action.eq(action.as_str()),
-            changes::before.eq(json(before)?),
-            changes::after.eq(json(after)?),
-            changes::changed_at.eq(crate::clock::now()),
-        ))
-        .execute(conn)?;
+    let insert = diesel::insert_into(changes::table).values((
+        changes::token_id.eq(author.token_id),
+        changes::token_name.eq(&author.name),
+        changes::entity.eq(entity.as_str()),
+        changes::entity_id.eq(entity_id),
+        changes::action.eq(action.as_str()),
+        changes::before.eq(json(before)?),
+        changes::after.eq(json(after)?),
+        changes::changed_at.eq(crate::clock::now()),
+    ));
+    crate::on_backend!(conn, |c| insert.execute(c)?);
     Ok(())
 }
 

@@ -65,14 +65,14 @@ pub fn insert_row(
     let created_at = cities::created_at.eq(city.values.updated_at);
     let insert = diesel::insert_into(cities::table);
     let row: CityRow = match id {
-        Some(id) => insert
+        Some(id) => crate::on_backend!(conn, |c| insert
             .values((&city.values, created_at, cities::id.eq(id)))
             .returning(cities::all_columns)
-            .get_result(conn)?,
-        None => insert
+            .get_result(c)?),
+        None => crate::on_backend!(conn, |c| insert
             .values((&city.values, created_at))
             .returning(cities::all_columns)
-            .get_result(conn)?,
+            .get_result(c)?),
     };
     insert_tokens(conn, row.id, &city.tokens)?;
     Ok(row)
@@ -184,22 +184,31 @@ pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>
 /// unpacks from a JSON array, so its prepared form is reused for every city.
 fn insert_tokens(conn: &mut DbConnection, city_id: i64, tokens: &[String]) -> QueryResult<()> {
     use diesel::sql_types::{BigInt, Text};
-    if tokens.is_empty() {
-        return Ok(());
+    match conn {
+        // One prepared single-row insert per token: a statement over the
+        // whole list would be parsed anew for every city.
+        DbConnection::Sqlite(c) => {
+            for token in tokens {
+                diesel::insert_into(city_search_tokens::table)
+                    .values((
+                        city_search_tokens::token.eq(token),
+                        city_search_tokens::city_id.eq(city_id),
+                    ))
+                    .execute(c)?;
+            }
+        }
+        // One round trip for the whole list.
+        DbConnection::Postgres(c) if !tokens.is_empty() => {
+            let json = serde_json::to_string(tokens).unwrap_or_else(|_| "[]".into());
+            diesel::sql_query(
+                "INSERT INTO city_search_tokens (token, city_id) SELECT value, $1 FROM json_array_elements_text($2::json)",
+            )
+            .bind::<BigInt, _>(city_id)
+            .bind::<Text, _>(json)
+            .execute(c)?;
+        }
+        DbConnection::Postgres(_) => {}
     }
-    let json = serde_json::to_string(tokens).unwrap_or_else(|_| "[]".into());
-    let sql = match conn {
-        DbConnection::Sqlite(_) => {
-            "INSERT INTO city_search_tokens (token, city_id) SELECT value, ? FROM json_each(?)"
-        }
-        DbConnection::Postgres(_) => {
-            "INSERT INTO city_search_tokens (token, city_id) SELECT value, $1 FROM json_array_elements_text($2::json)"
-        }
-    };
-    diesel::sql_query(sql)
-        .bind::<BigInt, _>(city_id)
-        .bind::<Text, _>(json)
-        .execute(conn)?;
     Ok(())
 }
 

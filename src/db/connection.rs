@@ -11,6 +11,20 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+/// Runs `$body` on the backend's own connection, bound to `$c`. Through the
+/// multi-backend connection diesel writes out a query's whole SQL text on
+/// every execution, even when its prepared statement is cached; the hottest
+/// writes (imports, change records) skip that.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
