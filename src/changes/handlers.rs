@@ -2,7 +2,7 @@
 
 use super::model::{Action, Change, ChangeAuthor, ChangePage, ChangeRow, Entity};
 use super::queries::{self, ChangeFilter};
-use crate::db::Db;
+use crate::db::{Db, DbConnection};
 use crate::error::{AppError, Problem};
 use crate::http::{Cursor, PageParams, ValidQuery};
 use actix_web::web;
@@ -68,7 +68,14 @@ pub async fn list_changes(
         after: page.after,
         limit: page.limit,
     };
-    let rows = db.read(move |conn| queries::list(conn, &filter)).await?;
+    // The feed itself is one range of the primary key: quick. Filtered to
+    // one kind of entity it may pass many changes of other kinds first.
+    let read = move |conn: &mut DbConnection| queries::list(conn, &filter);
+    let rows = if q.entity.is_none() {
+        db.read_quick(read).await?
+    } else {
+        db.read(read).await?
+    };
     let next_cursor = match rows.last() {
         Some(last) => Some(Cursor::encode(&last.id)),
         None => Some(Cursor::encode(&page.after.unwrap_or(0))),
@@ -102,7 +109,9 @@ async fn history(
         after: page.after,
         limit: page.limit + 1,
     };
-    let rows = db.read(move |conn| queries::list(conn, &filter)).await?;
+    let rows = db
+        .read_quick(move |conn| queries::list(conn, &filter))
+        .await?;
     if rows.is_empty() && page.after.is_none() {
         return Err(AppError::not_found(entity.as_str(), id));
     }

@@ -74,7 +74,7 @@ pub fn insert_row(
             .returning(cities::all_columns)
             .get_result(c)?),
     };
-    insert_tokens(conn, row.id, &city.tokens)?;
+    insert_tokens(conn, row.id, city.values.population, &city.tokens)?;
     Ok(row)
 }
 
@@ -88,7 +88,7 @@ pub fn update(conn: &mut DbConnection, id: i64, city: &ValidCity) -> Result<City
         if row.is_some() {
             diesel::delete(city_search_tokens::table.filter(city_search_tokens::city_id.eq(id)))
                 .execute(conn)?;
-            insert_tokens(conn, id, &city.tokens)?;
+            insert_tokens(conn, id, city.values.population, &city.tokens)?;
         }
         Ok::<_, DieselError>(row)
     });
@@ -115,8 +115,79 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The sort key a city's search words carry: its population, -1 when unknown.
+fn population_rank(population: Option<i64>) -> i64 {
+    population.unwrap_or(-1)
+}
+
 /// One page (plus one row, to know whether there is a next page).
 pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>, AppError> {
+    let ids = match filter.words.as_slice() {
+        [word] if filter.country.is_none() => match by_one_prefix(conn, word, filter)? {
+            Some(ids) => ids,
+            None => page_ids(conn, filter)?,
+        },
+        _ => page_ids(conn, filter)?,
+    };
+    rows_in_order(conn, &ids)
+}
+
+/// The page of a one-word search, from the word rows alone: the prefix's
+/// range of the search index, each city once, ordered by the sort key the
+/// rows carry. `None` for a prefix so common (more than `COMMON_PREFIX`
+/// words) that walking the cities largest first is quicker. The statement
+/// has one shape for every page, so it is prepared once.
+fn by_one_prefix(
+    conn: &mut DbConnection,
+    word: &str,
+    filter: &CityFilter,
+) -> Result<Option<Vec<i64>>, AppError> {
+    let upper = search::prefix_upper_bound(word);
+    let in_range = || {
+        city_search_tokens::table
+            .filter(city_search_tokens::token.ge(word.to_string()))
+            .filter(city_search_tokens::token.lt(upper.clone()))
+    };
+    let common = crate::on_backend!(&mut *conn, |c| in_range()
+        .select(city_search_tokens::city_id)
+        .offset(COMMON_PREFIX)
+        .first::<i64>(c)
+        .optional()?)
+    .is_some();
+    if common {
+        return Ok(None);
+    }
+    // Past the cursor's (rank, id); the first page starts above every rank.
+    let (after_rank, after_id) = match filter.after {
+        Some((population, id)) => (population_rank(population), id),
+        None => (i64::MAX, 0),
+    };
+    let rank = city_search_tokens::population_rank;
+    let id = city_search_tokens::city_id;
+    let ids = crate::on_backend!(&mut *conn, |c| in_range()
+        .filter(
+            rank.lt(after_rank)
+                .or(rank.eq(after_rank).and(id.gt(after_id)))
+        )
+        .group_by((id, rank))
+        .select(id)
+        .order((rank.desc(), id.asc()))
+        .limit(filter.limit + 1)
+        .load::<i64>(c)?);
+    Ok(Some(ids))
+}
+
+/// The rows of `ids`, in that order.
+fn rows_in_order(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<CityRow>, AppError> {
+    let mut rows: Vec<CityRow> = cities::table.filter(cities::id.eq_any(ids)).load(conn)?;
+    let position: std::collections::HashMap<i64, usize> =
+        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    rows.sort_by_key(|row| position.get(&row.id).copied().unwrap_or(usize::MAX));
+    Ok(rows)
+}
+
+/// The ids of one page of any city list, from the cities table.
+fn page_ids(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<i64>, AppError> {
     let mut query = cities::table.into_boxed();
     for word in &filter.words {
         let upper = search::prefix_upper_bound(word);
@@ -166,23 +237,24 @@ pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>
     // Both backends understand NULLS LAST; it matches the indexes of the migrations.
     // The page's ids first, then their rows: sorting ids alone spares the
     // database from carrying every candidate's long name lists through the sort.
-    let ids: Vec<i64> = query
+    Ok(query
         .select(cities::id)
         .order(sql::<Untyped>(
             "cities.population DESC NULLS LAST, cities.id ASC",
         ))
         .limit(filter.limit + 1)
-        .load(conn)?;
-    let mut rows: Vec<CityRow> = cities::table.filter(cities::id.eq_any(&ids)).load(conn)?;
-    let position: std::collections::HashMap<i64, usize> =
-        ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-    rows.sort_by_key(|row| position.get(&row.id).copied().unwrap_or(usize::MAX));
-    Ok(rows)
+        .load(conn)?)
 }
 
 /// Inserts a city's search words with one statement that the database
 /// unpacks from a JSON array, so its prepared form is reused for every city.
-fn insert_tokens(conn: &mut DbConnection, city_id: i64, tokens: &[String]) -> QueryResult<()> {
+fn insert_tokens(
+    conn: &mut DbConnection,
+    city_id: i64,
+    population: Option<i64>,
+    tokens: &[String],
+) -> QueryResult<()> {
+    let rank = population_rank(population);
     use diesel::sql_types::{BigInt, Text};
     match conn {
         // One prepared single-row insert per token: a statement over the
@@ -193,6 +265,7 @@ fn insert_tokens(conn: &mut DbConnection, city_id: i64, tokens: &[String]) -> Qu
                     .values((
                         city_search_tokens::token.eq(token),
                         city_search_tokens::city_id.eq(city_id),
+                        city_search_tokens::population_rank.eq(rank),
                     ))
                     .execute(c)?;
             }
@@ -201,9 +274,10 @@ fn insert_tokens(conn: &mut DbConnection, city_id: i64, tokens: &[String]) -> Qu
         DbConnection::Postgres(c) if !tokens.is_empty() => {
             let json = serde_json::to_string(tokens).unwrap_or_else(|_| "[]".into());
             diesel::sql_query(
-                "INSERT INTO city_search_tokens (token, city_id) SELECT value, $1 FROM json_array_elements_text($2::json)",
+                "INSERT INTO city_search_tokens (token, city_id, population_rank) SELECT value, $1, $2 FROM json_array_elements_text($3::json)",
             )
             .bind::<BigInt, _>(city_id)
+            .bind::<BigInt, _>(rank)
             .bind::<Text, _>(json)
             .execute(c)?;
         }

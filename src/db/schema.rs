@@ -26,6 +26,8 @@ diesel::table! {
     city_search_tokens (token, city_id) {
         token -> Text,
         city_id -> BigInt,
+        /// The city's population, or -1 when unknown: the search's sort key.
+        population_rank -> BigInt,
     }
 }
 

@@ -149,7 +149,7 @@ async fn page_of(
 ) -> Result<EventPage, AppError> {
     let page = PageParams::<EventKey>::new(limit, cursor)?;
     let (limit, after) = (page.limit, page.after);
-    db.read(move |conn| {
+    let read = move |conn: &mut DbConnection| {
         match must_exist {
             Some(("twinning", id)) => drop(crate::twinnings::queries::find(conn, id)?),
             Some((_, id)) => drop(crate::cities::queries::find(conn, id)?),
@@ -161,8 +161,14 @@ async fn page_of(
             items: render(conn, rows)?,
             next_cursor,
         })
-    })
-    .await
+    };
+    // A twinning's timeline is one range of its index: quick. Other lists
+    // may filter (languages, countries) over many rows.
+    if matches!(must_exist, Some(("twinning", _))) {
+        db.read_quick(read).await
+    } else {
+        db.read(read).await
+    }
 }
 
 /// A twinning's timeline, newest first.
@@ -344,7 +350,7 @@ pub async fn get_event(
 ) -> Result<web::Json<Event>, AppError> {
     let id = id.into_inner();
     let event = db
-        .read(move |conn| {
+        .read_quick(move |conn| {
             let row = queries::find(conn, id)?;
             one(render(conn, vec![row])?)
         })

@@ -100,8 +100,10 @@ impl FromRequest for Principal {
                 },
             };
             let db = db.ok_or_else(|| AppError::internal("no database in the app"))?;
-            db.read(move |conn| super::queries::authenticate(conn, &bearer, crate::clock::now()))
-                .await
+            db.read_quick(move |conn| {
+                super::queries::authenticate(conn, &bearer, crate::clock::now())
+            })
+            .await
         })
     }
 }

@@ -258,7 +258,7 @@ pub async fn get_twinning(
     let id = id.into_inner();
     let today = crate::clock::today();
     let twinning = db
-        .read(move |conn| {
+        .read_quick(move |conn| {
             let row = queries::find(conn, id)?;
             one(render(conn, vec![row], today)?)
         })

@@ -166,13 +166,23 @@ async fn following_next_cursor_visits_every_city_once_in_order() {
     });
     let expected: Vec<i64> = expected.into_iter().map(|(_, id)| id).collect();
 
+    // The plain list, and a one-word search (ordered from the search index).
+    for list in ["/api/v1/cities?limit=2", "/api/v1/cities?q=town&limit=2"] {
+        let (seen, pages) = follow(&app, list).await;
+        assert_eq!(seen, expected, "{list}");
+        assert_eq!(pages, 4, "{list}");
+    }
+}
+
+/// Every id of a list, following `next_cursor`, and the number of pages.
+async fn follow(app: &TestApp, list: &str) -> (Vec<i64>, usize) {
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
     let mut pages = 0;
     loop {
         let path = match &cursor {
-            Some(c) => format!("/api/v1/cities?limit=2&cursor={c}"),
-            None => "/api/v1/cities?limit=2".to_string(),
+            Some(c) => format!("{list}&cursor={c}"),
+            None => list.to_string(),
         };
         let page: Value = app.get(&path).await.json().await.unwrap();
         let items = page["items"].as_array().unwrap();
@@ -184,8 +194,52 @@ async fn following_next_cursor_visits_every_city_once_in_order() {
             None => break,
         }
     }
-    assert_eq!(seen, expected);
-    assert_eq!(pages, 4);
+    (seen, pages)
+}
+
+#[actix_web::test]
+async fn a_search_follows_population_changes() {
+    let app = spawn_app().await;
+    let small = app
+        .create_city(json!({"name": "Novaya Small", "country_code": "RU", "population": 10}))
+        .await;
+    let big = app
+        .create_city(json!({"name": "Novaya Big", "country_code": "RU", "population": 20}))
+        .await;
+    let order = |app: &TestApp| {
+        let app = app.address.clone();
+        async move {
+            let page: Value = reqwest::get(format!("{app}/api/v1/cities?q=novaya"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(order(&app).await, vec![big, small]);
+    app.patch_json(
+        &format!("/api/v1/cities/{small}"),
+        &json!({"population": 30}),
+    )
+    .await;
+    assert_eq!(order(&app).await, vec![small, big]);
+    app.patch_json(
+        &format!("/api/v1/cities/{small}"),
+        &json!({"population": null}),
+    )
+    .await;
+    assert_eq!(
+        order(&app).await,
+        vec![big, small],
+        "unknown population last"
+    );
 }
 
 #[actix_web::test]

@@ -1,0 +1,1 @@
+ALTER TABLE city_search_tokens DROP COLUMN population_rank;
