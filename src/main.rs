@@ -4,11 +4,6 @@ use std::process::ExitCode;
 use twinning::config::{Cli, Command, ServeArgs, TokenCommand};
 use twinning::db::{DatabaseUrl, Db, run_migrations};
 
-/// mimalloc instead of the system allocator: requests allocate many small
-/// strings on several threads, where glibc's arenas spend their time in locks.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     dotenvy::dotenv().ok();
     let cli = Cli::parse();
