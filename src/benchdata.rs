@@ -213,5 +213,10 @@ pub fn generate(
          COMMIT;",
     )
     .map_err(|e| e.to_string())?;
+    // PostgreSQL plans from statistics that autovacuum gathers some time
+    // after a bulk load; gather them now. (SQLite's planner works without.)
+    if let DbConnection::Postgres(_) = conn {
+        conn.batch_execute("ANALYZE").map_err(|e| e.to_string())?;
+    }
     Ok((made, events))
 }

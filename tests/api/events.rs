@@ -467,26 +467,16 @@ async fn last_exchange_follows_completed_events_and_finds_dormant_twinnings() {
         "only completed events count"
     );
     log_event(&app, s.sn, json!({"kind": "letter", "from_city_id": s.c.sapporo, "status": "completed", "date": "2020-04-20", "title": "Recent"})).await;
-    let ids = |q: &'static str| {
-        let app = &app;
-        async move {
-            let page: Value = app
-                .get(&format!("/api/v1/twinnings?{q}"))
-                .await
-                .json()
-                .await
-                .unwrap();
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|t| t["id"].as_i64().unwrap())
-                .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(ids("dormant_since=2015").await, vec![s.nr]);
-    assert_eq!(ids("dormant_since=2012-03").await, Vec::<i64>::new());
-    assert_eq!(ids("dormant_since=2021").await, vec![s.nr, s.sn]);
+    let list = |q: &str| format!("/api/v1/twinnings?{q}");
+    assert_eq!(app.item_ids(&list("dormant_since=2015")).await, vec![s.nr]);
+    assert_eq!(
+        app.item_ids(&list("dormant_since=2012-03")).await,
+        Vec::<i64>::new()
+    );
+    assert_eq!(
+        app.item_ids(&list("dormant_since=2021")).await,
+        vec![s.nr, s.sn]
+    );
     let path = format!("/api/v1/events/{}", old["id"]);
     assert_eq!(app.delete(&path).await.status().as_u16(), 204);
     assert_eq!(
@@ -494,7 +484,7 @@ async fn last_exchange_follows_completed_events_and_finds_dormant_twinnings() {
         Value::Null,
         "recomputed on delete"
     );
-    assert_eq!(ids("dormant_since=2015").await, vec![s.nr]);
+    assert_eq!(app.item_ids(&list("dormant_since=2015")).await, vec![s.nr]);
 }
 
 #[actix_web::test]

@@ -133,6 +133,17 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
+    /// The ids of the items of one page of a list.
+    pub async fn item_ids(&self, path: &str) -> Vec<i64> {
+        let page: Value = self.get(path).await.json().await.expect("a JSON page");
+        page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|item| item["id"].as_i64().expect("an id"))
+            .collect()
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(self.url(path))

@@ -206,37 +206,26 @@ async fn a_search_follows_population_changes() {
     let big = app
         .create_city(json!({"name": "Novaya Big", "country_code": "RU", "population": 20}))
         .await;
-    let order = |app: &TestApp| {
-        let app = app.address.clone();
-        async move {
-            let page: Value = reqwest::get(format!("{app}/api/v1/cities?q=novaya"))
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["id"].as_i64().unwrap())
-                .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(order(&app).await, vec![big, small]);
+    assert_eq!(
+        app.item_ids("/api/v1/cities?q=novaya").await,
+        vec![big, small]
+    );
     app.patch_json(
         &format!("/api/v1/cities/{small}"),
         &json!({"population": 30}),
     )
     .await;
-    assert_eq!(order(&app).await, vec![small, big]);
+    assert_eq!(
+        app.item_ids("/api/v1/cities?q=novaya").await,
+        vec![small, big]
+    );
     app.patch_json(
         &format!("/api/v1/cities/{small}"),
         &json!({"population": null}),
     )
     .await;
     assert_eq!(
-        order(&app).await,
+        app.item_ids("/api/v1/cities?q=novaya").await,
         vec![big, small],
         "unknown population last"
     );
