@@ -217,16 +217,20 @@ pub async fn city_events(
 ) -> Result<web::Json<EventPage>, AppError> {
     let id = id.into_inner();
     let q = query.0;
-    Ok(web::Json(
-        page_of(
-            &db,
-            vec![queries::of_city(id)],
-            Some(("city", id)),
-            q.limit,
-            q.cursor.as_deref(),
-        )
-        .await?,
-    ))
+    let page = PageParams::<EventKey>::new(q.limit, q.cursor.as_deref())?;
+    let (limit, after) = (page.limit, page.after);
+    let page = db
+        .read_quick(move |conn| {
+            crate::cities::queries::find(conn, id)?;
+            let rows = queries::of_city_page(conn, id, after, limit)?;
+            let (rows, next_cursor) = paginate(rows, limit, queries::key);
+            Ok(EventPage {
+                items: render(conn, rows)?,
+                next_cursor,
+            })
+        })
+        .await?;
+    Ok(web::Json(page))
 }
 
 /// Events across the registry, newest first.

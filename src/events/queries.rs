@@ -243,6 +243,41 @@ pub fn of_city(city_id: i64) -> Condition {
     )
 }
 
+/// One page of a city's events, newest first, after `after`. The events it
+/// sent and those it received are each read in order from their own index
+/// and merged, so a city with a hundred thousand events reads one page of
+/// each instead of sorting them all.
+pub fn of_city_page(
+    conn: &mut DbConnection,
+    city_id: i64,
+    after: Option<EventKey>,
+    limit: i64,
+) -> Result<Vec<EventRow>, AppError> {
+    let (date, id) = after.unwrap_or((i32::MAX, i64::MAX));
+    let before = || {
+        events::date_first
+            .lt(date)
+            .or(events::date_first.eq(date).and(events::id.lt(id)))
+    };
+    let mut rows: Vec<EventRow> = events::table
+        .filter(events::from_city_id.eq(city_id))
+        .filter(before())
+        .order((events::date_first.desc(), events::id.desc()))
+        .limit(limit + 1)
+        .load(conn)?;
+    rows.extend(
+        events::table
+            .filter(events::to_city_id.eq(city_id))
+            .filter(before())
+            .order((events::date_first.desc(), events::id.desc()))
+            .limit(limit + 1)
+            .load::<EventRow>(conn)?,
+    );
+    rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.date_first, r.id)));
+    rows.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
+    Ok(rows)
+}
+
 /// Sent or received by a city of the country.
 pub fn of_country(country: &str) -> Condition {
     let in_country = || {

@@ -212,12 +212,26 @@ pub fn in_country(country: &str) -> Condition {
     Box::new(low_in(country).or(high_in(country)))
 }
 
+/// The higher city is in `country`, checked row by row: the unary `+` keeps
+/// SQLite from probing the (low, high) index with every pair of the two
+/// countries' cities (10,000 Russian by 1,700 Japanese ones took 2 s); the
+/// lower city's index drives the search instead.
+fn high_in_checked(country: &str) -> Condition {
+    Box::new(
+        diesel::dsl::sql::<Bool>(
+            "+twinnings.city_high_id IN (SELECT cities.id FROM cities WHERE cities.country_code = ",
+        )
+        .bind::<diesel::sql_types::Text, _>(country.to_string())
+        .sql(")"),
+    )
+}
+
 /// One city is in `country` and the other in `partner`.
 pub fn between_countries(country: &str, partner: &str) -> Condition {
     Box::new(
         low_in(country)
-            .and(high_in(partner))
-            .or(low_in(partner).and(high_in(country))),
+            .and(high_in_checked(partner))
+            .or(low_in(partner).and(high_in_checked(country))),
     )
 }
 

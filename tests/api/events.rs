@@ -369,6 +369,29 @@ async fn timelines_come_newest_first_per_twinning_and_per_city() {
         .await
         .unwrap();
     assert_eq!(titles(&page), vec!["Sapporo greeting"]);
+    // Page by page, sent and received events still interleave by date.
+    let mut seen = Vec::new();
+    let mut path = format!("/api/v1/cities/{}/events?limit=1", s.c.rochester);
+    loop {
+        let page: Value = app.get(&path).await.json().await.unwrap();
+        seen.extend(titles(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => {
+                path = format!(
+                    "/api/v1/cities/{}/events?limit=1&cursor={next}",
+                    s.c.rochester
+                )
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec!["New year", "Reply", "Greeting", "Old letter"]);
+    assert_problem(
+        app.get("/api/v1/cities/987654/events").await,
+        404,
+        "not_found",
+    )
+    .await;
     let page: Value = app
         .get(&format!("/api/v1/twinnings/{}/events?limit=3", s.nr))
         .await
