@@ -1,7 +1,7 @@
 //! Events in and out, matched by `id`. The twinning, the sender and the event
 //! replied to are fixed once an event exists.
 
-use super::fields::Reasons;
+use super::fields::{Reasons, parse_enum};
 use super::{ImportReport, Outcome, Record, Rejected, run};
 use crate::changes::{self, Action, Entity};
 use crate::db::DbConnection;
@@ -29,21 +29,6 @@ pub const COLUMNS: [&str; 13] = [
     "participants",
     "in_reply_to",
 ];
-
-fn parse_enum<T: serde::de::DeserializeOwned>(
-    record: &Record,
-    name: &str,
-    reasons: &mut Reasons,
-) -> Option<T> {
-    let text = reasons.take(record.text(name))?;
-    serde_json::from_value(serde_json::Value::String(text.clone()))
-        .map_err(|_| {
-            reasons
-                .0
-                .push(format!("{name}: `{text}` is not one of the allowed values"))
-        })
-        .ok()
-}
 
 fn one(conn: &mut DbConnection, row: EventRow) -> Result<Event, AppError> {
     render(conn, vec![row])?

@@ -120,3 +120,19 @@ impl Reasons {
         }
     }
 }
+
+/// A field holding one of an enum's values, as its JSON spelling (`sister_city`).
+pub fn parse_enum<T: serde::de::DeserializeOwned>(
+    record: &Record,
+    name: &str,
+    reasons: &mut Reasons,
+) -> Option<T> {
+    let text = reasons.take(record.text(name))?;
+    serde_json::from_value(serde_json::Value::String(text.clone()))
+        .map_err(|_| {
+            reasons
+                .0
+                .push(format!("{name}: `{text}` is not one of the allowed values"))
+        })
+        .ok()
+}

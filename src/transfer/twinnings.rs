@@ -3,7 +3,7 @@
 //! `id`, then by the pair.
 
 use super::cities::CityIndex;
-use super::fields::Reasons;
+use super::fields::{Reasons, parse_enum};
 use super::{ImportReport, Outcome, Record, Rejected, run};
 use crate::changes::{self, Action, Entity};
 use crate::db::DbConnection;
@@ -49,21 +49,6 @@ pub const EXPORT_COLUMNS: [&str; 10] = [
     "source_urls",
     "status_history",
 ];
-
-fn parse_enum<T: serde::de::DeserializeOwned>(
-    record: &Record,
-    name: &str,
-    reasons: &mut Reasons,
-) -> Option<T> {
-    let text = reasons.take(record.text(name))?;
-    serde_json::from_value(serde_json::Value::String(text.clone()))
-        .map_err(|_| {
-            reasons
-                .0
-                .push(format!("{name}: `{text}` is not one of the allowed values"))
-        })
-        .ok()
-}
 
 fn history(record: &Record, reasons: &mut Reasons) -> Option<Vec<StatusChange>> {
     if !record.has("status_history") {
