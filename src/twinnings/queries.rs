@@ -148,10 +148,11 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// One page of a city's twinnings in id order, after the id `after`. The
-/// pairs where the city is the lower id and those where it is the higher are
-/// each read in id order from their own index and merged, so a city with
-/// thousands of partners reads `limit + 1` rows of each, not all of them.
+/// One page of a city's twinnings in id order, after the id `after`. The ids
+/// of the pairs where the city is the lower id and of those where it is the
+/// higher are each read in id order from their own index and merged, so a
+/// city with thousands of partners reads `limit + 1` index entries of each
+/// and only the page's rows, not all of them.
 pub fn of_city(
     conn: &mut DbConnection,
     city_id: i64,
@@ -159,23 +160,29 @@ pub fn of_city(
     limit: i64,
 ) -> Result<Vec<TwinningRow>, AppError> {
     let after = after.unwrap_or(0);
-    let mut rows: Vec<TwinningRow> = twinnings::table
+    // Ids first, from the indexes alone; then only the page's rows.
+    let mut ids: Vec<i64> = twinnings::table
         .filter(twinnings::city_low_id.eq(city_id))
         .filter(twinnings::id.gt(after))
         .order(twinnings::id.asc())
+        .select(twinnings::id)
         .limit(limit + 1)
         .load(conn)?;
-    rows.extend(
+    ids.extend(
         twinnings::table
             .filter(twinnings::city_high_id.eq(city_id))
             .filter(twinnings::id.gt(after))
             .order(twinnings::id.asc())
+            .select(twinnings::id)
             .limit(limit + 1)
-            .load::<TwinningRow>(conn)?,
+            .load::<i64>(conn)?,
     );
-    rows.sort_unstable_by_key(|r| r.id);
-    rows.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
-    Ok(rows)
+    ids.sort_unstable();
+    ids.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
+    Ok(twinnings::table
+        .filter(twinnings::id.eq_any(&ids))
+        .order(twinnings::id.asc())
+        .load(conn)?)
 }
 
 /// The twinning involves this city.
