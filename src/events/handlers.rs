@@ -215,22 +215,35 @@ pub async fn city_events(
     id: web::Path<i64>,
     query: ValidQuery<TimelineQuery>,
 ) -> Result<web::Json<EventPage>, AppError> {
-    let id = id.into_inner();
     let q = query.0;
-    let page = PageParams::<EventKey>::new(q.limit, q.cursor.as_deref())?;
+    Ok(web::Json(
+        city_page(&db, id.into_inner(), true, q.limit, q.cursor.as_deref()).await?,
+    ))
+}
+
+/// A page of a city's events (sent and received), newest first; 404 for an
+/// unknown city when `must_exist`.
+async fn city_page(
+    db: &Db,
+    city: i64,
+    must_exist: bool,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<EventPage, AppError> {
+    let page = PageParams::<EventKey>::new(limit, cursor)?;
     let (limit, after) = (page.limit, page.after);
-    let page = db
-        .read_quick(move |conn| {
-            crate::cities::queries::find(conn, id)?;
-            let rows = queries::of_city_page(conn, id, after, limit)?;
-            let (rows, next_cursor) = paginate(rows, limit, queries::key);
-            Ok(EventPage {
-                items: render(conn, rows)?,
-                next_cursor,
-            })
+    db.read_quick(move |conn| {
+        if must_exist {
+            crate::cities::queries::find(conn, city)?;
+        }
+        let rows = queries::of_city_page(conn, city, after, limit)?;
+        let (rows, next_cursor) = paginate(rows, limit, queries::key);
+        Ok(EventPage {
+            items: render(conn, rows)?,
+            next_cursor,
         })
-        .await?;
-    Ok(web::Json(page))
+    })
+    .await
 }
 
 /// Events across the registry, newest first.
@@ -247,6 +260,18 @@ pub async fn list_events(
     query: ValidQuery<EventListQuery>,
 ) -> Result<web::Json<EventPage>, AppError> {
     let q = query.0;
+    if let Some(city) = q.city_id {
+        let only_city = q.kind.is_none()
+            && q.status.is_none()
+            && q.from.is_none()
+            && q.to.is_none()
+            && q.country.is_none()
+            && q.language.is_none();
+        if only_city {
+            let page = city_page(&db, city, false, q.limit, q.cursor.as_deref()).await?;
+            return Ok(web::Json(page));
+        }
+    }
     let mut conditions: Vec<Condition> = Vec::new();
     if let Some(kind) = q.kind {
         conditions.push(Box::new(events::kind.eq(kind.as_str())));

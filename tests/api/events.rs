@@ -450,6 +450,32 @@ async fn the_registry_wide_list_filters_by_kind_status_dates_city_country_and_la
         titles(&response.json::<Value>().await.unwrap()),
         vec!["D", "C"]
     );
+    // The city alone, and the city with another filter, page alike.
+    for extra in ["", "&country=JP"] {
+        let page: Value = app
+            .get(&format!("/api/v1/events?{city}&limit=1{extra}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(titles(&page), vec!["D"], "{extra}");
+        let next = page["next_cursor"].as_str().unwrap();
+        let page: Value = app
+            .get(&format!(
+                "/api/v1/events?{city}&limit=1{extra}&cursor={next}"
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(titles(&page), vec!["C"], "{extra}");
+    }
+    let unknown = app.get("/api/v1/events?city_id=987654").await;
+    assert_eq!(unknown.status().as_u16(), 200, "a filter, not a resource");
+    assert_eq!(
+        titles(&unknown.json::<Value>().await.unwrap()),
+        Vec::<String>::new()
+    );
     for (query, field) in [
         ("language=%25", "language"),
         ("from=2020-13", "from"),
