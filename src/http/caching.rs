@@ -65,7 +65,7 @@ pub async fn middleware(
         .map(str::to_string);
     let cache = req
         .app_data::<web::Data<ResponseCache>>()
-        .filter(|c| is_read && policy == PUBLIC_READ && c.enabled())
+        .filter(|c| req.method() == Method::GET && policy == PUBLIC_READ && c.enabled())
         .cloned();
     let url = req.uri().to_string();
     let mut version = None;

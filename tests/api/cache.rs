@@ -112,3 +112,18 @@ async fn with_the_cache_off_every_read_runs_its_query() {
     let (_, fresh) = read(&app, &path).await;
     assert_eq!(fresh["name"], "Unrecorded");
 }
+
+#[actix_web::test]
+async fn only_a_get_is_answered_from_the_cache() {
+    let app = spawn_app().await;
+    let id = app.create_city(story::sapporo()).await;
+    let url = app.url(&format!("/api/v1/cities/{id}"));
+    let head = || async { app.anonymous.head(&url).send().await.unwrap().status() };
+    let before = head().await;
+    read(&app, &format!("/api/v1/cities/{id}")).await;
+    assert_eq!(
+        head().await,
+        before,
+        "a kept GET answer does not answer HEAD"
+    );
+}
