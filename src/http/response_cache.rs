@@ -74,7 +74,8 @@ impl ResponseCache {
         state.entries.get(url).cloned()
     }
 
-    /// Keeps the answer for `url` made at `version`, if it fits the budget.
+    /// Keeps the answer for `url` made at `version`, if it fits the budget;
+    /// when the cache is full it is emptied first.
     pub fn put(&self, url: &str, version: Version, entry: Entry) {
         let size = url.len() + entry.body.len();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -85,8 +86,14 @@ impl ResponseCache {
             }
             state.reset(version);
         }
-        if state.bytes + size > self.budget || state.entries.contains_key(url) {
+        if size > self.budget || state.entries.contains_key(url) {
             return;
+        }
+        if state.bytes + size > self.budget {
+            // Full: start over, so that what is read now gets in, rather than
+            // keeping whatever came first until the next write.
+            state.entries.clear();
+            state.bytes = 0;
         }
         state.bytes += size;
         state.entries.insert(url.to_string(), Arc::new(entry));
@@ -152,7 +159,16 @@ mod tests {
         cache.put("/a", (1, day()), entry("12345"));
         cache.put("/b", (1, day()), entry("123456789"));
         assert!(cache.get("/a", (1, day())).is_some());
-        assert!(cache.get("/b", (1, day())).is_none());
+        assert!(
+            cache.get("/b", (1, day())).is_none(),
+            "larger than the budget"
+        );
+        cache.put("/c", (1, day()), entry("123"));
+        assert!(
+            cache.get("/c", (1, day())).is_some(),
+            "a full cache starts over"
+        );
+        assert!(cache.get("/a", (1, day())).is_none());
         let off = ResponseCache::new(0);
         off.put("/a", (1, day()), entry("1"));
         assert!(off.get("/a", (1, day())).is_none());
