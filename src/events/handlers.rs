@@ -140,20 +140,20 @@ pub struct EventListQuery {
     pub cursor: Option<String>,
 }
 
+/// A page of events meeting `conditions`, newest first; with `twinning`, the
+/// twinning's timeline (404 when there is no such twinning).
 async fn page_of(
     db: &Db,
     conditions: Vec<Condition>,
-    must_exist: Option<(&'static str, i64)>,
+    twinning: Option<i64>,
     limit: Option<i64>,
     cursor: Option<&str>,
 ) -> Result<EventPage, AppError> {
     let page = PageParams::<EventKey>::new(limit, cursor)?;
     let (limit, after) = (page.limit, page.after);
     let read = move |conn: &mut DbConnection| {
-        match must_exist {
-            Some(("twinning", id)) => drop(crate::twinnings::queries::find(conn, id)?),
-            Some((_, id)) => drop(crate::cities::queries::find(conn, id)?),
-            None => {}
+        if let Some(id) = twinning {
+            crate::twinnings::queries::find(conn, id)?;
         }
         let rows = queries::list(conn, conditions, after, limit)?;
         let (rows, next_cursor) = paginate(rows, limit, queries::key);
@@ -164,7 +164,7 @@ async fn page_of(
     };
     // A twinning's timeline is one range of its index: quick. Other lists
     // may filter (languages, countries) over many rows.
-    if matches!(must_exist, Some(("twinning", _))) {
+    if twinning.is_some() {
         db.read_quick(read).await
     } else {
         db.read(read).await
@@ -192,7 +192,7 @@ pub async fn twinning_events(
         page_of(
             &db,
             vec![queries::of_twinning(id)],
-            Some(("twinning", id)),
+            Some(id),
             q.limit,
             q.cursor.as_deref(),
         )
