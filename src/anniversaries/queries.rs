@@ -54,12 +54,15 @@ pub fn list(
             );
         if year == window.from.year() {
             // A year-precision start counts if its year is in the window, a
-            // month-precision one if its month is.
+            // month-precision one if its month is. The unary `+` keeps SQLite
+            // from reading each alternative as an index range of its own and
+            // sorting the union (it did so once ANALYZE had run: 0.29 s for a
+            // year instead of 6 ms); the walk in index order stays.
             let from_md = month_day(window.from);
             query = query.filter(
-                sql::<Bool>("(twinnings.established_md = 0 OR (twinnings.established_md % 100 = 0 AND twinnings.established_md >= ")
+                sql::<Bool>("(+twinnings.established_md = 0 OR (+twinnings.established_md % 100 = 0 AND +twinnings.established_md >= ")
                     .bind::<Integer, _>(from_md / 100 * 100)
-                    .sql(") OR twinnings.established_md >= ")
+                    .sql(") OR +twinnings.established_md >= ")
                     .bind::<Integer, _>(from_md)
                     .sql(")"),
             );
