@@ -122,41 +122,42 @@ fn population_rank(population: Option<i64>) -> i64 {
 
 /// One page (plus one row, to know whether there is a next page).
 pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>, AppError> {
-    let ids = match filter.words.as_slice() {
-        [word] if filter.country.is_none() => match by_one_prefix(conn, word, filter)? {
-            Some(ids) => ids,
-            None => page_ids(conn, filter)?,
-        },
-        _ => page_ids(conn, filter)?,
+    let common = filter
+        .words
+        .iter()
+        .map(|word| is_common(conn, word))
+        .collect::<Result<Vec<bool>, AppError>>()?;
+    let ids = match (filter.words.as_slice(), common.as_slice()) {
+        ([word], [false]) if filter.country.is_none() => by_one_prefix(conn, word, filter)?,
+        _ => page_ids(conn, filter, &common)?,
     };
     rows_in_order(conn, &ids)
 }
 
-/// The page of a one-word search, from the word rows alone: the prefix's
-/// range of the search index, each city once, ordered by the sort key the
-/// rows carry. `None` for a prefix so common (more than `COMMON_PREFIX`
-/// words) that walking the cities largest first is quicker. The statement
-/// has one shape for every page, so it is prepared once.
-fn by_one_prefix(
-    conn: &mut DbConnection,
-    word: &str,
-    filter: &CityFilter,
-) -> Result<Option<Vec<i64>>, AppError> {
+/// More than `COMMON_PREFIX` search words start with `word`: walking the
+/// cities largest first, checking each, is then quicker than sorting them.
+fn is_common(conn: &mut DbConnection, word: &str) -> Result<bool, AppError> {
     let upper = search::prefix_upper_bound(word);
-    let in_range = || {
-        city_search_tokens::table
-            .filter(city_search_tokens::token.ge(word.to_string()))
-            .filter(city_search_tokens::token.lt(upper.clone()))
-    };
-    let common = crate::on_backend!(&mut *conn, |c| in_range()
+    Ok(crate::on_backend!(conn, |c| city_search_tokens::table
+        .filter(city_search_tokens::token.ge(word))
+        .filter(city_search_tokens::token.lt(upper))
         .select(city_search_tokens::city_id)
         .offset(COMMON_PREFIX)
         .first::<i64>(c)
         .optional()?)
-    .is_some();
-    if common {
-        return Ok(None);
-    }
+    .is_some())
+}
+
+/// The page of a one-word search for a prefix that is not common, from the
+/// word rows alone: the prefix's range of the search index, each city once,
+/// ordered by the sort key the rows carry. The statement has one shape for
+/// every page, so it is prepared once.
+fn by_one_prefix(
+    conn: &mut DbConnection,
+    word: &str,
+    filter: &CityFilter,
+) -> Result<Vec<i64>, AppError> {
+    let upper = search::prefix_upper_bound(word);
     // Past the cursor's (rank, id); the first page starts above every rank.
     let (after_rank, after_id) = match filter.after {
         Some((population, id)) => (population_rank(population), id),
@@ -164,7 +165,9 @@ fn by_one_prefix(
     };
     let rank = city_search_tokens::population_rank;
     let id = city_search_tokens::city_id;
-    let ids = crate::on_backend!(&mut *conn, |c| in_range()
+    Ok(crate::on_backend!(conn, |c| city_search_tokens::table
+        .filter(city_search_tokens::token.ge(word))
+        .filter(city_search_tokens::token.lt(&upper))
         .filter(
             rank.lt(after_rank)
                 .or(rank.eq(after_rank).and(id.gt(after_id)))
@@ -173,8 +176,7 @@ fn by_one_prefix(
         .select(id)
         .order((rank.desc(), id.asc()))
         .limit(filter.limit + 1)
-        .load::<i64>(c)?);
-    Ok(Some(ids))
+        .load::<i64>(c)?))
 }
 
 /// The rows of `ids`, in that order.
@@ -187,21 +189,18 @@ fn rows_in_order(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<CityRow>, A
 }
 
 /// The ids of one page of any city list, from the cities table.
-fn page_ids(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<i64>, AppError> {
+/// `common`: whether each word of the filter is a common prefix.
+fn page_ids(
+    conn: &mut DbConnection,
+    filter: &CityFilter,
+    common: &[bool],
+) -> Result<Vec<i64>, AppError> {
     let mut query = cities::table.into_boxed();
-    for word in &filter.words {
+    for (word, &common) in filter.words.iter().zip(common) {
         let upper = search::prefix_upper_bound(word);
         // A rare prefix: collect its few cities and sort them. A common one
         // (thousands of words): walk the cities largest first and stop at a
         // page, checking each against the (city_id, token) index.
-        let common = city_search_tokens::table
-            .filter(city_search_tokens::token.ge(word.clone()))
-            .filter(city_search_tokens::token.lt(upper.clone()))
-            .select(city_search_tokens::city_id)
-            .offset(COMMON_PREFIX)
-            .first::<i64>(conn)
-            .optional()?
-            .is_some();
         if common {
             query = query.filter(diesel::dsl::exists(
                 city_search_tokens::table
@@ -246,8 +245,7 @@ fn page_ids(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<i64>, Ap
         .load(conn)?)
 }
 
-/// Inserts a city's search words with one statement that the database
-/// unpacks from a JSON array, so its prepared form is reused for every city.
+/// Inserts a city's search words, each with the city's population rank.
 fn insert_tokens(
     conn: &mut DbConnection,
     city_id: i64,

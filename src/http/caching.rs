@@ -67,7 +67,10 @@ pub async fn middleware(
         .app_data::<web::Data<ResponseCache>>()
         .filter(|c| req.method() == Method::GET && policy == PUBLIC_READ && c.enabled())
         .cloned();
-    let url = req.uri().to_string();
+    let url = cache
+        .as_ref()
+        .map(|_| req.uri().to_string())
+        .unwrap_or_default();
     let mut version = None;
     if let (Some(cache), Some(db)) = (&cache, req.app_data::<web::Data<Db>>()) {
         // Without a version (the database is unreachable) the handler answers.
@@ -76,13 +79,13 @@ pub async fn middleware(
                 let mut res =
                     HttpResponse::with_body(StatusCode::OK, BoxBody::new(entry.body.clone()));
                 *res.headers_mut() = entry.headers.clone();
+                let tag = entry
+                    .headers
+                    .get(header::ETAG)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
                 let (req, _) = req.into_parts();
-                return Ok(fresh_or_full(
-                    req,
-                    res,
-                    &entry.etag,
-                    if_none_match.as_deref(),
-                ));
+                return Ok(fresh_or_full(req, res, tag, if_none_match.as_deref()));
             }
             version = Some(now);
         }
@@ -117,7 +120,6 @@ pub async fn middleware(
         let entry = Entry {
             body: bytes,
             headers: res.headers().clone(),
-            etag: tag.clone(),
         };
         cache.put(&url, version, entry);
     }
