@@ -12,6 +12,7 @@ pub mod health;
 pub mod http;
 pub mod maps;
 pub mod openapi;
+pub mod schemas;
 pub mod seed;
 pub mod startup;
 pub mod tokens;

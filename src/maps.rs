@@ -44,9 +44,9 @@ fn collection(features: Vec<Feature>, omitted: usize, next_cursor: Option<String
 #[into_params(parameter_in = Query)]
 pub struct TwinningMapQuery {
     pub city_id: Option<i64>,
-    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    #[param(value_type = Option<crate::schemas::CountryCode>, example = "RU")]
     pub country: Option<String>,
-    #[param(pattern = "^[A-Z]{2}$", example = "JP")]
+    #[param(value_type = Option<crate::schemas::CountryCode>, example = "JP")]
     pub partner_country: Option<String>,
     pub kind: Option<TwinningKind>,
     pub status: Option<TwinningStatus>,
@@ -145,7 +145,7 @@ pub struct CityMapQuery {
     /// As for `/api/v1/cities`.
     #[param(max_length = 200, example = "novgorod")]
     pub q: Option<String>,
-    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    #[param(value_type = Option<crate::schemas::CountryCode>, example = "RU")]
     pub country: Option<String>,
     #[param(minimum = 1, maximum = 5000, default = 1000)]
     pub limit: Option<i64>,

@@ -127,6 +127,25 @@ impl Modify for Caching {
     }
 }
 
+/// Rules between fields that the derive cannot state: a new city's position
+/// is a pair, so either coordinate requires the other.
+struct FieldDependencies;
+
+impl Modify for FieldDependencies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, schema::Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        if let Some(RefOr::T(Schema::Object(city))) = components.schemas.get_mut("NewCity") {
+            city.extensions.get_or_insert_with(Default::default).insert(
+                "dependentRequired".into(),
+                serde_json::json!({"latitude": ["longitude"], "longitude": ["latitude"]}),
+            );
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -202,7 +221,7 @@ public; every write needs `Authorization: Bearer <token>`. Every list answers \
         (name = "tokens", description = "Access tokens (admins only)"),
         (name = "health", description = "Probes for operators"),
     ),
-    modifiers(&BearerToken, &Caching)
+    modifiers(&BearerToken, &Caching, &FieldDependencies)
 )]
 pub struct ApiDoc;
 

@@ -96,10 +96,6 @@ impl Errors {
     }
 }
 
-/// Codes outside ISO 3166-1 that registries of places use all the same:
-/// `XK` (Kosovo), user-assigned, as GeoNames, Wikidata and the EU write it.
-const USER_ASSIGNED_COUNTRY_CODES: [&str; 1] = ["XK"];
-
 impl Errors {
     /// A reduced-precision date (YYYY, YYYY-MM or YYYY-MM-DD).
     pub fn partial_date(&mut self, field: &str, text: Option<&str>) -> Option<PartialDate> {
@@ -146,5 +142,5 @@ pub fn is_country_code(code: &str) -> bool {
     code.len() == 2
         && code.bytes().all(|b| b.is_ascii_uppercase())
         && (rust_iso3166::from_alpha2(code).is_some()
-            || USER_ASSIGNED_COUNTRY_CODES.contains(&code))
+            || crate::schemas::USER_ASSIGNED_COUNTRY_CODES.contains(&code))
 }

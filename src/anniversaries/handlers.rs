@@ -38,7 +38,7 @@ pub struct AnniversaryQuery {
     /// Only twinnings of this city.
     pub city_id: Option<i64>,
     /// Only twinnings with a city in this country.
-    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    #[param(value_type = Option<crate::schemas::CountryCode>, example = "RU")]
     pub country: Option<String>,
     pub kind: Option<TwinningKind>,
     #[param(minimum = 1, maximum = 200, default = 50)]
@@ -60,7 +60,7 @@ pub struct AnniversaryFeedQuery {
     #[param(minimum = 1, maximum = 100, default = 1, example = 10)]
     pub every: Option<i32>,
     pub city_id: Option<i64>,
-    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    #[param(value_type = Option<crate::schemas::CountryCode>, example = "RU")]
     pub country: Option<String>,
     pub kind: Option<TwinningKind>,
 }

@@ -28,7 +28,7 @@ pub struct CityListQuery {
     #[param(max_length = 200, example = "novgorod")]
     pub q: Option<String>,
     /// Only cities of this country (ISO 3166-1 alpha-2).
-    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    #[param(value_type = Option<crate::schemas::CountryCode>, example = "RU")]
     pub country: Option<String>,
     /// Page size.
     #[param(minimum = 1, maximum = 200, default = 50)]

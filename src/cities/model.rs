@@ -114,7 +114,7 @@ pub struct NewCity {
     pub names: BTreeMap<String, String>,
     #[serde(default)]
     pub alternate_names: Vec<String>,
-    #[schema(required = true, value_type = String, pattern = "^[A-Z]{2}$", example = "RU")]
+    #[schema(required = true, value_type = crate::schemas::CountryCode)]
     pub country_code: Option<String>,
     #[schema(pattern = "^[A-Z]{2}-[A-Z0-9]{1,3}$", example = "RU-NVS")]
     pub subdivision_code: Option<String>,
@@ -124,7 +124,7 @@ pub struct NewCity {
     pub longitude: Option<f64>,
     #[schema(minimum = 0)]
     pub population: Option<i64>,
-    #[schema(example = "Asia/Novosibirsk")]
+    #[schema(value_type = Option<crate::schemas::TimeZone>)]
     pub timezone: Option<String>,
     #[schema(pattern = "^Q[1-9][0-9]*$", example = "Q883")]
     pub wikidata_id: Option<String>,
@@ -147,7 +147,7 @@ pub struct CityPatch {
     #[schema(value_type = Option<Vec<String>>)]
     pub alternate_names: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = String, pattern = "^[A-Z]{2}$")]
+    #[schema(value_type = crate::schemas::CountryCode)]
     pub country_code: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}-[A-Z0-9]{1,3}$")]
@@ -162,7 +162,7 @@ pub struct CityPatch {
     #[schema(value_type = Option<i64>, minimum = 0)]
     pub population: Option<Option<i64>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::schemas::TimeZone>)]
     pub timezone: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<String>, pattern = "^Q[1-9][0-9]*$")]

@@ -129,7 +129,7 @@ pub struct EventListQuery {
     /// Sent or received by this city.
     pub city_id: Option<i64>,
     /// Sent or received by a city of this country.
-    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    #[param(value_type = Option<crate::schemas::CountryCode>, example = "RU")]
     pub country: Option<String>,
     /// In this language (BCP 47; `pt` also finds `pt-BR`).
     #[param(example = "ru")]

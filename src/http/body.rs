@@ -87,29 +87,69 @@ fn too_large(limit: usize) -> AppError {
 }
 
 /// Parses a JSON document into `T`, naming the offending field on failure.
+///
+/// JSON Schema counts `3.0` as an integer, so when a body is refused for its
+/// types and holds a number with no fraction, it is read again with each such
+/// number as an integer (`"population": 1.6e6` is 1600000).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if !inner.is_data() {
-            return AppError::new(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
-                format!("the request body is not valid JSON: {inner}"),
-            );
+    let typed = serde_path_to_error::deserialize::<_, T>(&mut deserializer);
+    let error = match typed {
+        Ok(value) => {
+            deserializer.end().map_err(malformed)?;
+            return Ok(value);
         }
-        let message = strip_location(&inner.to_string());
-        AppError::validation(vec![FieldError::new(field_of(&path, &message), message)])
-    })?;
-    deserializer.end().map_err(|e| {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("the request body is not valid JSON: {e}"),
-        )
-    })?;
-    Ok(value)
+        Err(error) => error,
+    };
+    if !error.inner().is_data() {
+        return Err(malformed(error.into_inner()));
+    }
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body)
+        && integral_numbers_as_integers(&mut value)
+    {
+        return serde_path_to_error::deserialize::<_, T>(value).map_err(refused);
+    }
+    Err(refused(error))
+}
+
+fn malformed(error: serde_json::Error) -> AppError {
+    AppError::new(
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+        format!("the request body is not valid JSON: {error}"),
+    )
+}
+
+fn refused(error: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    let path = error.path().to_string();
+    let message = strip_location(&error.into_inner().to_string());
+    AppError::validation(vec![FieldError::new(field_of(&path, &message), message)])
+}
+
+/// Rewrites every float with no fractional part that an `i64` holds as that
+/// integer; true when it rewrote one.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    // i64 holds every integral float in [-2^63, 2^63).
+    const BOUND: f64 = 9_223_372_036_854_775_808.0;
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && (-BOUND..BOUND).contains(&f) => {
+                #[allow(clippy::cast_possible_truncation)]
+                let int = f as i64;
+                *value = Value::from(int);
+                true
+            }
+            _ => false,
+        },
+        Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+            integral_numbers_as_integers(item) | changed
+        }),
+        Value::Object(fields) => fields.values_mut().fold(false, |changed, item| {
+            integral_numbers_as_integers(item) | changed
+        }),
+        _ => false,
+    }
 }
 
 /// serde's path ends at an unknown field but stops at the parent object of a

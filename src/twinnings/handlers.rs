@@ -59,10 +59,10 @@ pub struct TwinningListQuery {
     /// Only twinnings of this city.
     pub city_id: Option<i64>,
     /// Only twinnings with a city in this country (ISO 3166-1 alpha-2).
-    #[param(pattern = "^[A-Z]{2}$", example = "RU")]
+    #[param(value_type = Option<crate::schemas::CountryCode>, example = "RU")]
     pub country: Option<String>,
     /// Only twinnings whose other city (besides `city_id` or `country`) is in this country.
-    #[param(pattern = "^[A-Z]{2}$", example = "JP")]
+    #[param(value_type = Option<crate::schemas::CountryCode>, example = "JP")]
     pub partner_country: Option<String>,
     pub kind: Option<TwinningKind>,
     pub status: Option<TwinningStatus>,
