@@ -127,23 +127,211 @@ impl Modify for Caching {
     }
 }
 
-/// Rules between fields that the derive cannot state: a new city's position
-/// is a pair, so either coordinate requires the other.
-struct FieldDependencies;
+/// One line of text as the server takes it: no control characters and at
+/// least one character that is not white space (surrounding space is trimmed).
+pub const TEXT_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$";
 
-impl Modify for FieldDependencies {
+/// Free text: no control characters but tab and line breaks.
+pub const LONG_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$";
+
+/// YYYY, YYYY-MM or YYYY-MM-DD of a day that exists (years 0001–9999), as
+/// `PartialDate::parse` takes it.
+pub const DATE_PATTERN: &str = concat!(
+    "^(?:",
+    "(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})",
+    "(?:-(?:0[1-9]|1[0-2])",
+    "|-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])",
+    "|-(?:0[13-9]|1[0-2])-(?:29|30)",
+    "|-(?:0[13578]|1[02])-31",
+    ")?",
+    "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)-02-29",
+    ")$"
+);
+
+/// What the derive cannot state about request bodies: the character rules of
+/// text, the sizes of lists and maps, and rules between fields (a new city's
+/// position is a pair; a twinning's two cities differ).
+struct FieldRules;
+
+impl Modify for FieldRules {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{RefOr, schema::Schema};
+        use serde_json::{Value, json};
         let Some(components) = openapi.components.as_mut() else {
             return;
         };
-        if let Some(RefOr::T(Schema::Object(city))) = components.schemas.get_mut("NewCity") {
-            city.extensions.get_or_insert_with(Default::default).insert(
+        let text = |max: usize| json!({"minLength": 1, "maxLength": max, "pattern": TEXT_PATTERN});
+        let long_text = |max: usize| json!({"maxLength": max, "pattern": LONG_TEXT_PATTERN});
+        let names = json!({
+            "maxProperties": crate::cities::validate::MAX_NAMES,
+            "additionalProperties": merged(json!({"type": "string"}), text(crate::validate::MAX_NAME_CHARS)),
+        });
+        let list = |max: usize, item: Value| json!({"maxItems": max, "items": item});
+        let name = text(crate::validate::MAX_NAME_CHARS);
+        let alternate = list(
+            crate::cities::validate::MAX_ALTERNATE_NAMES,
+            merged(json!({"type": "string"}), name.clone()),
+        );
+        let urls = list(
+            crate::validate::MAX_URLS,
+            json!({"type": "string", "maxLength": crate::validate::MAX_URL_CHARS}),
+        );
+        let languages = list(crate::validate::MAX_LANGUAGES, json!({"type": "string"}));
+        let rules: Vec<(&str, &str, Value)> = vec![
+            ("NewCity", "name", name.clone()),
+            ("NewCity", "names", names.clone()),
+            ("NewCity", "alternate_names", alternate.clone()),
+            ("CityPatch", "name", name.clone()),
+            ("CityPatch", "names", names),
+            ("CityPatch", "alternate_names", alternate),
+            ("NewToken", "name", name.clone()),
+            ("NewEvent", "title", name.clone()),
+            (
+                "NewEvent",
+                "description",
+                long_text(crate::events::validate::MAX_DESCRIPTION),
+            ),
+            ("NewEvent", "languages", languages.clone()),
+            ("NewEvent", "media_urls", urls.clone()),
+            ("EventPatch", "title", name),
+            (
+                "EventPatch",
+                "description",
+                long_text(crate::events::validate::MAX_DESCRIPTION),
+            ),
+            ("EventPatch", "languages", languages),
+            ("EventPatch", "media_urls", urls.clone()),
+            ("NewTwinning", "city_ids", json!({"uniqueItems": true})),
+            (
+                "NewTwinning",
+                "notes",
+                long_text(crate::twinnings::validate::MAX_NOTES),
+            ),
+            (
+                "NewTwinning",
+                "status_reason",
+                long_text(crate::twinnings::validate::MAX_REASON),
+            ),
+            ("NewTwinning", "source_urls", urls.clone()),
+            (
+                "TwinningPatch",
+                "notes",
+                long_text(crate::twinnings::validate::MAX_NOTES),
+            ),
+            (
+                "TwinningPatch",
+                "status_reason",
+                long_text(crate::twinnings::validate::MAX_REASON),
+            ),
+            ("TwinningPatch", "source_urls", urls),
+        ];
+        let date = || json!({"pattern": DATE_PATTERN});
+        let dates = [
+            ("NewTwinning", "established"),
+            ("NewTwinning", "ended"),
+            ("NewTwinning", "status_since"),
+            ("TwinningPatch", "established"),
+            ("TwinningPatch", "ended"),
+            ("TwinningPatch", "status_since"),
+            ("NewEvent", "date"),
+            ("EventPatch", "date"),
+        ];
+        let rules = rules
+            .into_iter()
+            .chain(dates.map(|(schema, field)| (schema, field, date())));
+        for (schema, field, rule) in rules {
+            edit(components, schema, |object| {
+                let Some(property) = object
+                    .get_mut("properties")
+                    .and_then(|properties| properties.get_mut(field))
+                else {
+                    panic!("{schema}.{field} is not in the document");
+                };
+                *property = merged(property.take(), rule);
+            });
+        }
+        date_parameters(openapi);
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        edit(components, "NewCity", |object| {
+            object.insert(
                 "dependentRequired".into(),
-                serde_json::json!({"latitude": ["longitude"], "longitude": ["latitude"]}),
+                json!({"latitude": ["longitude"], "longitude": ["latitude"]}),
             );
+        });
+    }
+}
+
+/// Query parameters that take a date: `from`, `to`, `established_after`, ….
+fn date_parameters(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    const NAMES: [&str; 5] = [
+        "from",
+        "to",
+        "established_after",
+        "established_before",
+        "dormant_since",
+    ];
+    for item in openapi.paths.paths.values_mut() {
+        let Some(get) = item.get.as_mut() else {
+            continue;
+        };
+        for parameter in get.parameters.iter_mut().flatten() {
+            let RefOr::T(parameter) = parameter else {
+                continue;
+            };
+            if let (true, Some(RefOr::T(Schema::Object(schema)))) = (
+                NAMES.contains(&parameter.name.as_str()),
+                parameter.schema.as_mut(),
+            ) {
+                schema.pattern = Some(DATE_PATTERN.into());
+            }
         }
     }
+}
+
+/// `base` with the keys of `extra` set on it.
+fn merged(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    if let (Some(base), serde_json::Value::Object(extra)) = (base.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    base
+}
+
+/// Edits a component schema as JSON. Keys the schema model does not know are
+/// kept as extensions, which the document writes out as they are.
+fn edit(
+    components: &mut utoipa::openapi::Components,
+    name: &str,
+    change: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    let Some(schema) = components.schemas.get_mut(name) else {
+        panic!("{name} is not in the document");
+    };
+    let mut value = serde_json::to_value(&*schema).unwrap_or_default();
+    let Some(object) = value.as_object_mut() else {
+        return;
+    };
+    change(object);
+    let known: Vec<String> = ["dependentRequired"]
+        .into_iter()
+        .filter(|key| object.contains_key(*key))
+        .map(String::from)
+        .collect();
+    let extra: Vec<(String, serde_json::Value)> = known
+        .into_iter()
+        .filter_map(|key| object.remove(&key).map(|v| (key, v)))
+        .collect();
+    let Ok(RefOr::T(Schema::Object(mut rebuilt))) = serde_json::from_value::<RefOr<Schema>>(value)
+    else {
+        panic!("{name} did not read back as an object schema");
+    };
+    let extensions = rebuilt.extensions.get_or_insert_with(Default::default);
+    for (key, value) in extra {
+        extensions.insert(key, value);
+    }
+    *schema = RefOr::T(Schema::Object(rebuilt));
 }
 
 #[derive(OpenApi)]
@@ -221,7 +409,7 @@ public; every write needs `Authorization: Bearer <token>`. Every list answers \
         (name = "tokens", description = "Access tokens (admins only)"),
         (name = "health", description = "Probes for operators"),
     ),
-    modifiers(&BearerToken, &Caching, &FieldDependencies)
+    modifiers(&BearerToken, &Caching, &FieldRules)
 )]
 pub struct ApiDoc;
 

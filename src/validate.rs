@@ -27,14 +27,15 @@ impl Errors {
         value
     }
 
-    /// Trimmed text of 1..=max characters with no control characters.
+    /// Text of at most `max` characters with no control characters and not
+    /// only white space, returned trimmed (as `TEXT_PATTERN` in the document).
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let trimmed = value.trim();
         if trimmed.is_empty() {
             self.add(field, "must not be empty");
-        } else if trimmed.chars().count() > max {
+        } else if value.chars().count() > max {
             self.add(field, format!("must be at most {max} characters"));
-        } else if trimmed.chars().any(char::is_control) {
+        } else if value.chars().any(char::is_control) {
             self.add(field, "must not contain control characters");
         }
         trimmed.to_string()
@@ -111,7 +112,7 @@ impl Errors {
             self.add(field, format!("must have at most {MAX_URLS} entries"));
         }
         for (i, text) in urls.iter().enumerate() {
-            let ok = text.len() <= 2000
+            let ok = text.chars().count() <= MAX_URL_CHARS
                 && url::Url::parse(text)
                     .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
             if !ok {
@@ -120,9 +121,10 @@ impl Errors {
         }
     }
 
-    /// Optional free text of at most `max` characters (line breaks allowed).
+    /// Optional free text of at most `max` characters (tabs and line breaks
+    /// allowed), returned trimmed; `None` when only white space.
     pub fn long_text(&mut self, field: &str, text: Option<&str>, max: usize) -> Option<String> {
-        let text = text?.trim();
+        let text = text?;
         if text.chars().count() > max {
             self.add(field, format!("must be at most {max} characters"));
         } else if text
@@ -131,11 +133,13 @@ impl Errors {
         {
             self.add(field, "must not contain control characters");
         }
+        let text = text.trim();
         (!text.is_empty()).then(|| text.to_string())
     }
 }
 
 pub const MAX_URLS: usize = 20;
+pub const MAX_URL_CHARS: usize = 2000;
 pub const MAX_LANGUAGES: usize = 20;
 
 pub fn is_country_code(code: &str) -> bool {

@@ -126,7 +126,7 @@ pub struct NewCity {
     pub population: Option<i64>,
     #[schema(value_type = Option<crate::schemas::TimeZone>)]
     pub timezone: Option<String>,
-    #[schema(pattern = "^Q[1-9][0-9]*$", example = "Q883")]
+    #[schema(pattern = "^Q[1-9][0-9]{0,17}$", example = "Q883")]
     pub wikidata_id: Option<String>,
     #[schema(minimum = 1)]
     pub geonames_id: Option<i64>,
@@ -165,7 +165,7 @@ pub struct CityPatch {
     #[schema(value_type = Option<crate::schemas::TimeZone>)]
     pub timezone: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<String>, pattern = "^Q[1-9][0-9]*$")]
+    #[schema(value_type = Option<String>, pattern = "^Q[1-9][0-9]{0,17}$")]
     pub wikidata_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<i64>, minimum = 1)]

@@ -8,8 +8,8 @@ use chrono::NaiveDateTime;
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-const MAX_NAMES: usize = 200;
-const MAX_ALTERNATE_NAMES: usize = 2000;
+pub const MAX_NAMES: usize = 200;
+pub const MAX_ALTERNATE_NAMES: usize = 2000;
 
 /// A city checked and cleaned, with the words of its names for the search index.
 pub struct ValidCity {

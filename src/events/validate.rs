@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::validate::{Errors, MAX_NAME_CHARS};
 use chrono::{NaiveDate, NaiveDateTime};
 
-const MAX_DESCRIPTION: usize = 10_000;
+pub const MAX_DESCRIPTION: usize = 10_000;
 const MAX_PARTICIPANTS: i32 = 10_000_000;
 
 /// The fields of an event before the checks of the whole.

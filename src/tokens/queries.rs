@@ -32,8 +32,10 @@ pub fn create(
     now: NaiveDateTime,
 ) -> Result<(Token, String), AppError> {
     let mut errors = Vec::new();
+    // The same rule as every name (`TEXT_PATTERN` in the document).
+    let raw = name;
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if name.is_empty() || raw.chars().count() > 200 || raw.chars().any(char::is_control) {
         errors.push(FieldError::new(
             "name",
             "must be 1 to 200 characters without control characters",

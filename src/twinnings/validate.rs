@@ -9,8 +9,8 @@ use crate::error::AppError;
 use crate::validate::Errors;
 use chrono::{NaiveDate, NaiveDateTime};
 
-const MAX_NOTES: usize = 10_000;
-const MAX_REASON: usize = 1_000;
+pub const MAX_NOTES: usize = 10_000;
+pub const MAX_REASON: usize = 1_000;
 
 /// Everything a twinning is, before it is checked as a whole.
 struct Draft {
