@@ -149,8 +149,8 @@ pub const DATE_PATTERN: &str = concat!(
 );
 
 /// What the derive cannot state about request bodies: the character rules of
-/// text, the sizes of lists and maps, and rules between fields (a new city's
-/// position is a pair; a twinning's two cities differ).
+/// text and dates, the sizes of lists and maps, and rules between fields (a
+/// new city's position is a pair; a twinning's two cities differ).
 struct FieldRules;
 
 impl Modify for FieldRules {
@@ -184,6 +184,11 @@ impl Modify for FieldRules {
             ("CityPatch", "names", names),
             ("CityPatch", "alternate_names", alternate),
             ("NewToken", "name", name.clone()),
+            (
+                "NewToken",
+                "city_ids",
+                json!({"maxItems": crate::tokens::queries::MAX_TOKEN_CITIES}),
+            ),
             ("NewEvent", "title", name.clone()),
             (
                 "NewEvent",
@@ -250,15 +255,49 @@ impl Modify for FieldRules {
             });
         }
         date_parameters(openapi);
+        non_empty_uploads(openapi);
         let Some(components) = openapi.components.as_mut() else {
             return;
         };
-        edit(components, "NewCity", |object| {
-            object.insert(
-                "dependentRequired".into(),
-                json!({"latitude": ["longitude"], "longitude": ["latitude"]}),
-            );
-        });
+        // A position is a pair: a number in either coordinate needs one in the other.
+        let needs = |given: &str, other: &str| {
+            json!({
+                "if": {"properties": {given: {"type": "number"}}, "required": [given]},
+                "then": {"properties": {other: {"type": "number"}}, "required": [other]},
+            })
+        };
+        let all_of = |rules: Value| {
+            move |object: &mut serde_json::Map<String, Value>| {
+                object.insert("allOf".into(), rules);
+            }
+        };
+        edit(
+            components,
+            "NewCity",
+            all_of(json!([
+                needs("latitude", "longitude"),
+                needs("longitude", "latitude")
+            ])),
+        );
+        // An admin token names no cities; any other names one at least.
+        edit(
+            components,
+            "NewToken",
+            all_of(json!([{
+                "if": {"properties": {"admin": {"const": true}}, "required": ["admin"]},
+                "then": {"properties": {"city_ids": {"maxItems": 0}}},
+                "else": {"properties": {"city_ids": {"minItems": 1}}, "required": ["city_ids"]},
+            }])),
+        );
+        // An end date means the status is `ended`.
+        edit(
+            components,
+            "NewTwinning",
+            all_of(json!([{
+                "if": {"properties": {"ended": {"type": "string"}}, "required": ["ended"]},
+                "then": {"properties": {"status": {"const": "ended"}}},
+            }])),
+        );
     }
 }
 
@@ -290,6 +329,29 @@ fn date_parameters(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// An import needs a file: its body is at least one character.
+fn non_empty_uploads(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let Some(RefOr::T(body)) = item
+            .post
+            .as_mut()
+            .filter(|_| path.starts_with("/api/v1/import/"))
+            .and_then(|post| post.request_body.as_mut())
+        else {
+            continue;
+        };
+        for content in body.content.values_mut() {
+            let RefOr::T(content) = content else {
+                continue;
+            };
+            if let Some(RefOr::T(Schema::Object(schema))) = content.schema.as_mut() {
+                schema.min_length = Some(1);
+            }
+        }
+    }
+}
+
 /// `base` with the keys of `extra` set on it.
 fn merged(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
     if let (Some(base), serde_json::Value::Object(extra)) = (base.as_object_mut(), extra) {
@@ -298,8 +360,8 @@ fn merged(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::
     base
 }
 
-/// Edits a component schema as JSON. Keys the schema model does not know are
-/// kept as extensions, which the document writes out as they are.
+/// Edits a component schema as JSON. `allOf` beside `properties`, which the
+/// schema model cannot hold, is kept as an extension, written out as it is.
 fn edit(
     components: &mut utoipa::openapi::Components,
     name: &str,
@@ -314,7 +376,7 @@ fn edit(
         return;
     };
     change(object);
-    let known: Vec<String> = ["dependentRequired"]
+    let known: Vec<String> = ["allOf"]
         .into_iter()
         .filter(|key| object.contains_key(*key))
         .map(String::from)

@@ -5,6 +5,7 @@ use super::queries::{self, ChangeFilter};
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, Problem};
 use crate::http::{Cursor, PageParams, ValidQuery};
+use actix_web::http::{StatusCode, header};
 use actix_web::web;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -109,9 +110,17 @@ async fn history(
         after: page.after,
         limit: page.limit + 1,
     };
-    let rows = db
-        .read_quick(move |conn| queries::list(conn, &filter))
+    let (deleted, rows) = db
+        .read_quick(move |conn| {
+            Ok((
+                queries::was_deleted(conn, entity, id)?,
+                queries::list(conn, &filter)?,
+            ))
+        })
         .await?;
+    if deleted {
+        return Err(gone(entity, id));
+    }
     if rows.is_empty() && page.after.is_none() {
         return Err(AppError::not_found(entity.as_str(), id));
     }
@@ -122,7 +131,23 @@ async fn history(
     })
 }
 
-/// The changes of one city, oldest first (also after it was deleted).
+/// 410 for the history of a deleted entity: what lies under a deleted
+/// resource is gone with it, and its changes (the deletion included) stay in
+/// the change feed, which the answer links to.
+fn gone(entity: Entity, id: i64) -> AppError {
+    let feed = format!("/api/v1/changes?entity={}&entity_id={id}", entity.as_str());
+    AppError::new(
+        StatusCode::GONE,
+        "gone",
+        format!(
+            "{} {id} was deleted; its changes, the deletion included, stay in the change feed: {feed}",
+            entity.as_str()
+        ),
+    )
+    .with_header(header::LINK, format!("<{feed}>; rel=\"alternate\""))
+}
+
+/// The changes of one city, oldest first (410 once it is deleted: its changes stay in the feed).
 #[utoipa::path(
     get, path = "/api/v1/cities/{id}/history", tag = "changes",
     params(("id" = i64, Path, description = "City id"), HistoryQuery),
@@ -130,6 +155,8 @@ async fn history(
         (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
         (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Nothing was ever recorded for this id", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "It was deleted (code `gone`)", body = Problem, content_type = "application/problem+json",
+            headers(("Link" = String, description = "Its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
     )
 )]
 pub async fn city_history(
@@ -142,7 +169,7 @@ pub async fn city_history(
     ))
 }
 
-/// The changes of one twinning, oldest first (also after it was deleted).
+/// The changes of one twinning, oldest first (410 once it is deleted: its changes stay in the feed).
 #[utoipa::path(
     get, path = "/api/v1/twinnings/{id}/history", tag = "changes",
     params(("id" = i64, Path, description = "Twinning id"), HistoryQuery),
@@ -150,6 +177,8 @@ pub async fn city_history(
         (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
         (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Nothing was ever recorded for this id", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "It was deleted (code `gone`)", body = Problem, content_type = "application/problem+json",
+            headers(("Link" = String, description = "Its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
     )
 )]
 pub async fn twinning_history(
@@ -162,7 +191,7 @@ pub async fn twinning_history(
     ))
 }
 
-/// The changes of one event, oldest first (also after it was deleted).
+/// The changes of one event, oldest first (410 once it is deleted: its changes stay in the feed).
 #[utoipa::path(
     get, path = "/api/v1/events/{id}/history", tag = "changes",
     params(("id" = i64, Path, description = "Event id"), HistoryQuery),
@@ -170,6 +199,8 @@ pub async fn twinning_history(
         (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
         (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Nothing was ever recorded for this id", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "It was deleted (code `gone`)", body = Problem, content_type = "application/problem+json",
+            headers(("Link" = String, description = "Its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
     )
 )]
 pub async fn event_history(

@@ -51,6 +51,18 @@ pub struct ChangeFilter {
     pub limit: i64,
 }
 
+/// Whether the entity was deleted (ids are never reused).
+pub fn was_deleted(conn: &mut DbConnection, entity: Entity, id: i64) -> Result<bool, AppError> {
+    let deletion = changes::table
+        .filter(changes::entity.eq(entity.as_str()))
+        .filter(changes::entity_id.eq(id))
+        .filter(changes::action.eq(Action::Delete.as_str()))
+        .select(changes::id)
+        .first::<i64>(conn)
+        .optional()?;
+    Ok(deletion.is_some())
+}
+
 /// The id of the newest change (0 when there is none): the registry's
 /// version, since every write records a change in its transaction.
 pub fn head(conn: &mut DbConnection) -> Result<i64, AppError> {

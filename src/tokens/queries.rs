@@ -22,6 +22,9 @@ pub fn to_token(row: TokenRow, city_ids: Vec<i64>) -> Token {
     }
 }
 
+/// The most cities one token may edit.
+pub const MAX_TOKEN_CITIES: usize = 100;
+
 /// Creates a token; returns it with its bearer string (the only time it exists).
 pub fn create(
     conn: &mut DbConnection,
@@ -53,8 +56,11 @@ pub fn create(
             "a city token needs at least one city (or make it an admin token)",
         ));
     }
-    if city_ids.len() > 100 {
-        errors.push(FieldError::new("city_ids", "at most 100 cities"));
+    if city_ids.len() > MAX_TOKEN_CITIES {
+        errors.push(FieldError::new(
+            "city_ids",
+            format!("at most {MAX_TOKEN_CITIES} cities"),
+        ));
     }
     if let Some(days) = expires_in_days
         && !(1..=3650).contains(&days)

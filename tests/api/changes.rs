@@ -96,7 +96,7 @@ async fn a_write_that_fails_leaves_no_record() {
 }
 
 #[actix_web::test]
-async fn each_entity_has_its_history_even_after_deletion() {
+async fn each_entity_has_its_history_and_after_deletion_the_feed_keeps_it() {
     let app = spawn_app().await;
     let c = app.create_story_cities().await;
     let twinning = app.create_twinning(json!({"city_ids": [c.sapporo, c.novosibirsk], "kind": "sister_city", "established": "1990"})).await;
@@ -148,28 +148,36 @@ async fn each_entity_has_its_history_even_after_deletion() {
             .as_u16(),
         204
     );
-    let history: Value = app
-        .get(&format!("/api/v1/events/{}/history", event["id"]))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let last = history["items"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!(
-        last["action"], "delete",
-        "a cascade records each event it removes"
-    );
-    assert_eq!(last["before"]["title"], "Greeting");
-    let history: Value = app
-        .get(&format!("/api/v1/twinnings/{twinning}/history"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        history["items"].as_array().unwrap().last().unwrap()["action"],
-        "delete"
-    );
+    // What lies under a deleted resource is gone with it; its changes, the
+    // deletion included, stay in the change feed that the answer links to.
+    for (path, entity, id) in [
+        (
+            format!("/api/v1/events/{}/history", event["id"]),
+            "event",
+            event["id"].as_i64().unwrap(),
+        ),
+        (
+            format!("/api/v1/twinnings/{twinning}/history"),
+            "twinning",
+            twinning,
+        ),
+    ] {
+        let response = app.get(&path).await;
+        let link = response.headers()["link"].to_str().unwrap().to_string();
+        let feed_path = format!("/api/v1/changes?entity={entity}&entity_id={id}");
+        assert_eq!(link, format!("<{feed_path}>; rel=\"alternate\""));
+        let problem = assert_problem(response, 410, "gone").await;
+        assert!(problem["detail"].as_str().unwrap().contains(&feed_path));
+        let changes: Value = app.get(&feed_path).await.json().await.unwrap();
+        let last = changes["items"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            last["action"], "delete",
+            "{entity}: a cascade records each event it removes"
+        );
+        if entity == "event" {
+            assert_eq!(last["before"]["title"], "Greeting");
+        }
+    }
     let history: Value = app
         .get(&format!("/api/v1/cities/{}/history?limit=1", c.sapporo))
         .await
