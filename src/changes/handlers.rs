@@ -119,7 +119,7 @@ async fn history(
         })
         .await?;
     if deleted {
-        return Err(gone(entity, id));
+        return Err(deleted_problem(entity, id));
     }
     if rows.is_empty() && page.after.is_none() {
         return Err(AppError::not_found(entity.as_str(), id));
@@ -131,14 +131,14 @@ async fn history(
     })
 }
 
-/// 410 for the history of a deleted entity: what lies under a deleted
-/// resource is gone with it, and its changes (the deletion included) stay in
+/// 404 for the history of a deleted entity: what lies under a deleted
+/// resource goes with it, and its changes (the deletion included) stay in
 /// the change feed, which the answer links to.
-fn gone(entity: Entity, id: i64) -> AppError {
+fn deleted_problem(entity: Entity, id: i64) -> AppError {
     let feed = format!("/api/v1/changes?entity={}&entity_id={id}", entity.as_str());
     AppError::new(
-        StatusCode::GONE,
-        "gone",
+        StatusCode::NOT_FOUND,
+        "deleted",
         format!(
             "{} {id} was deleted; its changes, the deletion included, stay in the change feed: {feed}",
             entity.as_str()
@@ -147,16 +147,15 @@ fn gone(entity: Entity, id: i64) -> AppError {
     .with_header(header::LINK, format!("<{feed}>; rel=\"alternate\""))
 }
 
-/// The changes of one city, oldest first (410 once it is deleted: its changes stay in the feed).
+/// The changes of one city, oldest first (once it is deleted, its changes stay in the feed).
 #[utoipa::path(
     get, path = "/api/v1/cities/{id}/history", tag = "changes",
     params(("id" = i64, Path, description = "City id"), HistoryQuery),
     responses(
         (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
         (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Nothing was ever recorded for this id", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "It was deleted (code `gone`)", body = Problem, content_type = "application/problem+json",
-            headers(("Link" = String, description = "Its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
+        (status = 404, description = "Nothing was ever recorded for this id (code `not_found`), or it was deleted (code `deleted`)", body = Problem, content_type = "application/problem+json",
+            headers(("Link" = String, description = "With code `deleted`: its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
     )
 )]
 pub async fn city_history(
@@ -169,16 +168,15 @@ pub async fn city_history(
     ))
 }
 
-/// The changes of one twinning, oldest first (410 once it is deleted: its changes stay in the feed).
+/// The changes of one twinning, oldest first (once it is deleted, its changes stay in the feed).
 #[utoipa::path(
     get, path = "/api/v1/twinnings/{id}/history", tag = "changes",
     params(("id" = i64, Path, description = "Twinning id"), HistoryQuery),
     responses(
         (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
         (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Nothing was ever recorded for this id", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "It was deleted (code `gone`)", body = Problem, content_type = "application/problem+json",
-            headers(("Link" = String, description = "Its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
+        (status = 404, description = "Nothing was ever recorded for this id (code `not_found`), or it was deleted (code `deleted`)", body = Problem, content_type = "application/problem+json",
+            headers(("Link" = String, description = "With code `deleted`: its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
     )
 )]
 pub async fn twinning_history(
@@ -191,16 +189,15 @@ pub async fn twinning_history(
     ))
 }
 
-/// The changes of one event, oldest first (410 once it is deleted: its changes stay in the feed).
+/// The changes of one event, oldest first (once it is deleted, its changes stay in the feed).
 #[utoipa::path(
     get, path = "/api/v1/events/{id}/history", tag = "changes",
     params(("id" = i64, Path, description = "Event id"), HistoryQuery),
     responses(
         (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
         (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Nothing was ever recorded for this id", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "It was deleted (code `gone`)", body = Problem, content_type = "application/problem+json",
-            headers(("Link" = String, description = "Its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
+        (status = 404, description = "Nothing was ever recorded for this id (code `not_found`), or it was deleted (code `deleted`)", body = Problem, content_type = "application/problem+json",
+            headers(("Link" = String, description = "With code `deleted`: its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
     )
 )]
 pub async fn event_history(

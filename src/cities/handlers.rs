@@ -205,8 +205,9 @@ pub async fn update_city(
             conn.transaction(|conn| {
                 queries::lock(conn, id)?;
                 let before = City::from(queries::find(conn, id)?);
-                if_match.check(&before)?;
+                // A body invalid in itself is refused as such, whatever its precondition.
                 let city = validate(patch.apply(before.clone()), crate::clock::now())?;
+                if_match.check(&before)?;
                 let after = City::from(queries::update(conn, id, &city)?);
                 record(
                     conn,

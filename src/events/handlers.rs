@@ -423,9 +423,10 @@ pub async fn update_event(
                     &format!("event {id}"),
                 )?;
                 let before = one(render(conn, vec![current.clone()])?)?;
-                if_match.check(&before)?;
+                // A body invalid in itself is refused as such, whatever its precondition.
                 let values =
                     validate_patch(&current, patch, crate::clock::today(), crate::clock::now())?;
+                if_match.check(&before)?;
                 let row = queries::update(conn, id, &values)?;
                 let after = one(render(conn, vec![row])?)?;
                 record(

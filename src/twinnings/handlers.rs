@@ -310,8 +310,9 @@ pub async fn update_twinning(
                     &format!("twinning {id}"),
                 )?;
                 let before = one(render(conn, vec![current.clone()], today)?)?;
-                if_match.check(&before)?;
+                // A body invalid in itself is refused as such, whatever its precondition.
                 let values = validate_patch(&current, patch, today, crate::clock::now())?;
+                if_match.check(&before)?;
                 let row = queries::update(conn, id, &values)?;
                 let after = one(render(conn, vec![row], today)?)?;
                 record(

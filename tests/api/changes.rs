@@ -166,7 +166,7 @@ async fn each_entity_has_its_history_and_after_deletion_the_feed_keeps_it() {
         let link = response.headers()["link"].to_str().unwrap().to_string();
         let feed_path = format!("/api/v1/changes?entity={entity}&entity_id={id}");
         assert_eq!(link, format!("<{feed_path}>; rel=\"alternate\""));
-        let problem = assert_problem(response, 410, "gone").await;
+        let problem = assert_problem(response, 404, "deleted").await;
         assert!(problem["detail"].as_str().unwrap().contains(&feed_path));
         let changes: Value = app.get(&feed_path).await.json().await.unwrap();
         let last = changes["items"].as_array().unwrap().last().unwrap().clone();

@@ -1,4 +1,4 @@
-use crate::helpers::{assert_problem, spawn_app, spawn_app_with, story};
+use crate::helpers::{assert_problem, error_fields, spawn_app, spawn_app_with, story};
 use serde_json::{Value, json};
 use twinning::config::ServeArgs;
 
@@ -108,6 +108,33 @@ async fn a_stale_if_match_is_412_and_changes_nothing() {
             .unwrap();
         let current_tag = stale.headers()["etag"].to_str().unwrap().to_string();
         assert_problem(stale, 412, "precondition_failed").await;
+        // A body invalid in itself is refused as such, whatever its precondition.
+        let invalid = app
+            .client
+            .patch(app.url(&path))
+            .header("if-match", &etag)
+            .json(&json!({"no_such_field": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(invalid, 422, "validation_failed").await;
+        let (field, too_long) = if path.contains("/cities/") {
+            ("name", "x".repeat(201))
+        } else if path.contains("/twinnings/") {
+            ("notes", "x".repeat(10_001))
+        } else {
+            ("title", "x".repeat(201))
+        };
+        let invalid = app
+            .client
+            .patch(app.url(&path))
+            .header("if-match", &etag)
+            .json(&json!({field: too_long}))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(invalid, 422, "validation_failed").await;
+        assert_eq!(error_fields(&problem), vec![field], "{path}");
         let stale_delete = app
             .client
             .delete(app.url(&path))
