@@ -28,15 +28,12 @@ pub struct CountryCode;
 
 impl PartialSchema for CountryCode {
     fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some(
-                "An ISO 3166-1 alpha-2 country code in the current list, or `XK` (Kosovo, \
+        string_enum(
+            "An ISO 3166-1 alpha-2 country code in the current list, or `XK` (Kosovo, \
 user-assigned, as GeoNames and Wikidata write it).",
-            ))
-            .enum_values(Some(country_codes()))
-            .examples([serde_json::json!("RU")])
-            .into()
+            country_codes(),
+            "RU",
+        )
     }
 }
 
@@ -58,14 +55,11 @@ pub struct TimeZone;
 
 impl PartialSchema for TimeZone {
     fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some(
-                "An IANA time zone name (tz database), written as the database writes it.",
-            ))
-            .enum_values(Some(time_zones()))
-            .examples([serde_json::json!("Asia/Novosibirsk")])
-            .into()
+        string_enum(
+            "An IANA time zone name (tz database), written as the database writes it.",
+            time_zones(),
+            "Asia/Novosibirsk",
+        )
     }
 }
 
@@ -73,6 +67,16 @@ impl ToSchema for TimeZone {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("TimeZone")
     }
+}
+
+/// A string schema that lists every value it takes.
+fn string_enum(description: &str, values: Vec<&'static str>, example: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(values))
+        .examples([serde_json::json!(example)])
+        .into()
 }
 
 #[cfg(test)]
