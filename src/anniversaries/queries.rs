@@ -26,6 +26,18 @@ fn month_day(date: NaiveDate) -> i32 {
     i32::try_from(date.month() * 100 + date.day()).unwrap_or(0)
 }
 
+/// The MMDD of the last start remembered on `date`: in a common year a
+/// 29 February start is remembered on 28 February, so a window ending then
+/// takes 0229 in.
+fn last_month_day(date: NaiveDate) -> i32 {
+    let md = month_day(date);
+    if md == 228 && !date.leap_year() {
+        229
+    } else {
+        md
+    }
+}
+
 /// Up to `limit` anniversaries after `after`, in date order, each with the year it falls in.
 pub fn list(
     conn: &mut DbConnection,
@@ -68,7 +80,7 @@ pub fn list(
             );
         }
         if year == window.to.year() {
-            query = query.filter(twinnings::established_md.le(month_day(window.to)));
+            query = query.filter(twinnings::established_md.le(last_month_day(window.to)));
         }
         if let Some((after_year, after_md, after_id)) = after
             && after_year == year

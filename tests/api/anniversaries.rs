@@ -310,3 +310,29 @@ async fn a_window_given_only_by_its_end_is_the_year_before_it() {
         vec![(nr, 30, "2020".into()), (sn, 30, "2020".into())]
     );
 }
+
+#[actix_web::test]
+async fn a_29_february_start_is_remembered_on_28_february_in_common_years() {
+    let app = spawn_app().await;
+    let c = app.create_story_cities().await;
+    let id = app.create_twinning(json!({"city_ids": [c.sapporo, c.rochester], "kind": "sister_city", "established": "1988-02-29"})).await;
+    for (window, expected) in [
+        (
+            "from=2027-02-28&to=2027-02-28",
+            vec![(id, 39, "2027-02-28".to_string())],
+        ),
+        ("from=2027-03-01&to=2027-03-31", vec![]),
+        ("from=2028-02-28&to=2028-02-28", vec![]),
+        (
+            "from=2028-02-29&to=2028-02-29",
+            vec![(id, 40, "2028-02-29".to_string())],
+        ),
+        (
+            "from=2027-02-01&to=2027-02-28",
+            vec![(id, 39, "2027-02-28".to_string())],
+        ),
+    ] {
+        let page = anniversaries(&app, window).await;
+        assert_eq!(summary(&page), expected, "{window}");
+    }
+}
