@@ -197,7 +197,7 @@ pub struct NewEvent {
     pub languages: Vec<String>,
     #[serde(default)]
     pub media_urls: Vec<String>,
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub participants: Option<i32>,
     /// An event of the same twinning from the other city.
     pub in_reply_to: Option<i64>,
@@ -228,7 +228,7 @@ pub struct EventPatch {
     #[schema(value_type = Option<Vec<String>>)]
     pub media_urls: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
-    #[schema(value_type = Option<i32>, minimum = 0)]
+    #[schema(value_type = Option<i32>, minimum = 0, maximum = 10_000_000)]
     pub participants: Option<Option<i32>>,
 }
 

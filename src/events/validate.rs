@@ -8,6 +8,7 @@ use crate::validate::{Errors, MAX_NAME_CHARS};
 use chrono::{NaiveDate, NaiveDateTime};
 
 pub const MAX_DESCRIPTION: usize = 10_000;
+/// As `maximum` of `participants` in the document.
 const MAX_PARTICIPANTS: i32 = 10_000_000;
 
 /// The fields of an event before the checks of the whole.

@@ -436,4 +436,26 @@ async fn a_whole_number_written_with_a_fraction_counts_as_an_integer() {
         .await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     assert_eq!(error_fields(&problem), vec!["population"]);
+
+    // Read exactly, however large: 2008010752264053.0 is that integer.
+    let city: Value = app
+        .post_json(
+            "/api/v1/cities",
+            &json!({"name": "Kazan", "country_code": "RU"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = app
+        .post_json(
+            "/api/v1/twinnings",
+            &json!({"city_ids": [2_008_010_752_264_053.0, city["id"]], "kind": "sister_city"}),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(
+        problem["errors"][0]["message"],
+        "there is no city with id 2008010752264053"
+    );
 }
