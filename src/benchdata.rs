@@ -194,10 +194,16 @@ pub fn generate(
         let mut row = String::new();
         let _ = write!(
             row,
-            "({twinning},'{}',{from},{to},'virtual','{status}','{date}',{},{},'Exchange {i}','[\"en\"]','[]',{STAMP},{STAMP})",
+            "({twinning},'{}',{from},{to},'virtual','{status}','{date}',{},{},'Exchange {i}','{}','[]',{STAMP},{STAMP})",
             EVENT_KINDS[i % EVENT_KINDS.len()],
             date.first_key(),
             date.last_key(),
+            // One event in a thousand is also in Russian: a rare language.
+            if i % 1000 == 7 {
+                "[\"en\",\"ru\"]"
+            } else {
+                "[\"en\"]"
+            },
         );
         rows.push(row);
         if rows.len() == 1000 {
@@ -205,6 +211,14 @@ pub fn generate(
         }
     }
     flush(conn, head, &mut rows)?;
+    let tags = match conn {
+        DbConnection::Sqlite(_) => "json_each(e.languages) AS t",
+        DbConnection::Postgres(_) => "json_array_elements_text(e.languages::json) AS t (value)",
+    };
+    conn.batch_execute(&format!(
+        "INSERT INTO event_languages (language, event_id) SELECT DISTINCT lower(t.value), e.id FROM events e, {tags}"
+    ))
+    .map_err(|e| e.to_string())?;
     conn.batch_execute(
         "UPDATE twinnings SET
             last_exchange = (SELECT e.date FROM events e WHERE e.twinning_id = twinnings.id AND e.status = 'completed'

@@ -119,12 +119,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Each language tag of an event, in lower case.
+    event_languages (language, event_id) {
+        language -> Text,
+        event_id -> BigInt,
+    }
+}
+
 diesel::joinable!(city_search_tokens -> cities (city_id));
 diesel::allow_tables_to_appear_in_same_query!(
     cities,
     city_search_tokens,
     twinnings,
     events,
+    event_languages,
     tokens,
     token_cities,
     changes

@@ -300,12 +300,24 @@ pub async fn list_events(
                 "must be a BCP 47 language tag such as ru or pt-BR",
             ));
         }
-        conditions.push(queries::in_language(&language));
+        // Few events in the language: take their ids from the index. Many:
+        // walk the events in page order, which soon fills a page.
+        let tag = language.clone();
+        let few = db
+            .read_quick(move |conn| queries::language_event_ids(conn, &tag, LANGUAGE_ID_CAP))
+            .await?;
+        conditions.push(match few {
+            Some(ids) => Box::new(events::id.eq_any(ids)),
+            None => queries::in_language(&language),
+        });
     }
     Ok(web::Json(
         page_of(&db, conditions, None, q.limit, q.cursor.as_deref()).await?,
     ))
 }
+
+/// Below this many events in a language, a language filter starts from their ids.
+const LANGUAGE_ID_CAP: i64 = 2_000;
 
 /// Log an exchange between the two cities of a twinning.
 #[utoipa::path(

@@ -4,7 +4,7 @@
 use super::model::{EventRef, EventRow, EventStatus, EventValues};
 use crate::dates::PartialDate;
 use crate::db::DbConnection;
-use crate::db::schema::{cities, events, twinnings};
+use crate::db::schema::{cities, event_languages, events, twinnings};
 use crate::error::{AppError, FieldError};
 use crate::twinnings::model::TwinningRow;
 use diesel::prelude::*;
@@ -149,6 +149,7 @@ pub fn insert(
                 .returning(events::all_columns)
                 .get_result(conn)?,
         };
+        store_languages(conn, &row)?;
         if row.status == EventStatus::Completed.as_str() && is_later(&row, &twinning) {
             diesel::update(twinnings::table.find(row.twinning_id))
                 .set((
@@ -190,6 +191,7 @@ pub fn update(
             .get_result::<EventRow>(conn)
             .optional()?
             .ok_or_else(|| AppError::not_found("event", id))?;
+        store_languages(conn, &row)?;
         refresh_last_exchange(conn, row.twinning_id)?;
         Ok(row)
     })
@@ -290,6 +292,58 @@ pub fn of_country(country: &str) -> Condition {
             .eq_any(in_country())
             .or(events::to_city_id.eq_any(in_country())),
     )
+}
+
+/// Writes the `event_languages` rows of an event: its tags in lower case.
+fn store_languages(conn: &mut DbConnection, row: &EventRow) -> Result<(), AppError> {
+    let mut tags: Vec<String> = serde_json::from_str::<Vec<String>>(&row.languages)
+        .unwrap_or_default()
+        .iter()
+        .map(|tag| tag.to_lowercase())
+        .collect();
+    tags.sort_unstable();
+    tags.dedup();
+    let rows: Vec<_> = tags
+        .iter()
+        .map(|tag| {
+            (
+                event_languages::language.eq(tag),
+                event_languages::event_id.eq(row.id),
+            )
+        })
+        .collect();
+    diesel::delete(event_languages::table.filter(event_languages::event_id.eq(row.id)))
+        .execute(conn)?;
+    if !rows.is_empty() {
+        let insert = diesel::insert_into(event_languages::table).values(&rows);
+        crate::on_backend!(conn, |c| insert.execute(c)?);
+    }
+    Ok(())
+}
+
+/// The ids of the events in a language or a variant of it (`pt` finds
+/// `pt-BR`), from the index; `None` when there are `cap` or more. A filter
+/// that few events pass is fastest from this list; one that many pass, by
+/// walking the events in page order (`in_language`), which soon fills a page.
+pub fn language_event_ids(
+    conn: &mut DbConnection,
+    tag: &str,
+    cap: i64,
+) -> Result<Option<Vec<i64>>, AppError> {
+    let tag = tag.to_lowercase();
+    // The tags that extend `pt` are those between `pt-` and `pt.` ('.' follows '-').
+    let ids: Vec<i64> = event_languages::table
+        .filter(
+            event_languages::language
+                .eq(&tag)
+                .or(event_languages::language
+                    .gt(format!("{tag}-"))
+                    .and(event_languages::language.lt(format!("{tag}.")))),
+        )
+        .select(event_languages::event_id)
+        .limit(cap)
+        .load(conn)?;
+    Ok((i64::try_from(ids.len()).unwrap_or(i64::MAX) < cap).then_some(ids))
 }
 
 /// Uses the language, or a variant of it (`pt` finds `pt-BR`). Tags are
