@@ -25,6 +25,28 @@ fn position(city: &CityRow) -> Option<[f64; 2]> {
     Some([city.longitude?, city.latitude?])
 }
 
+/// The line between two cities as RFC 7946 (3.1.9) wants it: a LineString,
+/// or, when the shorter way crosses the antimeridian, a MultiLineString cut
+/// there in two, so that maps draw it across the Pacific rather than the
+/// long way round. Longitude is interpolated linearly, as a LineString is drawn.
+fn line_between(from: [f64; 2], to: [f64; 2]) -> GeometryValue {
+    let [from_lon, from_lat] = from;
+    let [to_lon, to_lat] = to;
+    let east = to_lon - from_lon;
+    if east.abs() <= 180.0 {
+        return GeometryValue::new_line_string([from, to]);
+    }
+    // Unwrap the far end onto the near side of the antimeridian.
+    let (edge, unwrapped) = if east < 0.0 {
+        (180.0, to_lon + 360.0)
+    } else {
+        (-180.0, to_lon - 360.0)
+    };
+    let share = (edge - from_lon) / (unwrapped - from_lon);
+    let lat = from_lat + share * (to_lat - from_lat);
+    GeometryValue::new_multi_line_string([[from, [edge, lat]], [[-edge, lat], to]])
+}
+
 fn collection(features: Vec<Feature>, omitted: usize, next_cursor: Option<String>) -> HttpResponse {
     let mut members = JsonObject::new();
     members.insert("omitted_without_coordinates".into(), json!(omitted));
@@ -63,12 +85,13 @@ pub struct TwinningMapQuery {
     pub cursor: Option<String>,
 }
 
-/// Twinnings as GeoJSON: one LineString between the two cities each.
+/// Twinnings as GeoJSON: one line between the two cities each (cut in two
+/// where it crosses the antimeridian).
 #[utoipa::path(
     get, path = "/api/v1/twinnings.geojson", tag = "maps",
     params(TwinningMapQuery),
     responses(
-        (status = 200, description = "A FeatureCollection of LineStrings (properties: id, kind, status, established, city_ids, city_names, country_codes), with the foreign members `omitted_without_coordinates` and `next_cursor`",
+        (status = 200, description = "A FeatureCollection of LineStrings (properties: id, kind, status, established, city_ids, city_names, country_codes), with the foreign members `omitted_without_coordinates` and `next_cursor`. A pair whose shorter way crosses the antimeridian is a MultiLineString cut there in two (RFC 7946, 3.1.9).",
             content_type = "application/geo+json", body = Object),
         (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
@@ -129,7 +152,7 @@ pub async fn twinnings_geojson(
         );
         features.push(Feature {
             bbox: None,
-            geometry: Some(Geometry::new(GeometryValue::new_line_string([from, to]))),
+            geometry: Some(Geometry::new(line_between(from, to))),
             id: Some(geojson::feature::Id::Number(row.id.into())),
             properties: Some(properties),
             foreign_members: None,
@@ -220,4 +243,57 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(cities_geojson))
             .default_service(web::to(method_not_allowed("GET"))),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(geometry: GeometryValue) -> Vec<Vec<[f64; 2]>> {
+        let lines = match geometry {
+            GeometryValue::LineString { coordinates } => vec![coordinates],
+            GeometryValue::MultiLineString { coordinates } => coordinates,
+            other => panic!("not a line: {other:?}"),
+        };
+        lines
+            .into_iter()
+            .map(|line| line.into_iter().map(|p| [p[0], p[1]]).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_line_that_stays_on_one_side_is_one_line_string() {
+        let novgorod = [31.27104, 58.52131];
+        let rochester = [-77.61556, 43.15478];
+        assert_eq!(
+            parts(line_between(novgorod, rochester)),
+            vec![vec![novgorod, rochester]]
+        );
+        assert_eq!(
+            parts(line_between([0.0, 0.0], [180.0, 10.0])),
+            vec![vec![[0.0, 0.0], [180.0, 10.0]]]
+        );
+    }
+
+    #[test]
+    fn a_line_across_the_pacific_is_cut_at_the_antimeridian_either_way() {
+        let sapporo = [141.35, 43.06];
+        let rochester = [-77.6, 43.16];
+        let east = parts(line_between(sapporo, rochester));
+        let west = parts(line_between(rochester, sapporo));
+        assert_eq!(east.len(), 2);
+        assert_eq!(east[0][0], sapporo);
+        assert_eq!(east[0][1][0], 180.0);
+        assert_eq!(east[1][0][0], -180.0);
+        assert_eq!(east[1][1], rochester);
+        let lat = east[0][1][1];
+        assert_eq!(east[1][0][1], lat, "both halves meet at one latitude");
+        // 38.65° of the 141.05° between them lie west of the antimeridian.
+        assert!((lat - (43.06 + 0.1 * 38.65 / 141.05)).abs() < 1e-9, "{lat}");
+        assert_eq!(west[0][0], rochester);
+        assert_eq!(west[0][1][0], -180.0);
+        assert_eq!(west[1][0][0], 180.0);
+        assert_eq!(west[1][1], sapporo);
+        assert!((west[0][1][1] - lat).abs() < 1e-9);
+    }
 }

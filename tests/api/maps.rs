@@ -108,3 +108,41 @@ async fn bad_map_parameters_are_400() {
         assert_eq!(error_fields(&problem), vec![field], "{path}");
     }
 }
+
+#[actix_web::test]
+async fn a_twinning_across_the_pacific_is_cut_at_the_antimeridian() {
+    // RFC 7946, 3.1.9: drawn as one LineString from 141°E to 77°W, the line
+    // would cross Asia, Europe and the Atlantic instead of the Pacific.
+    let app = spawn_app().await;
+    let c = app.create_story_cities().await;
+    let id = app
+        .create_twinning(json!({"city_ids": [c.sapporo, c.rochester], "kind": "friendship_city"}))
+        .await;
+    let (parsed, _) = geojson(&app, "/api/v1/twinnings.geojson").await;
+    let GeoJson::FeatureCollection(collection) = parsed else {
+        panic!("a FeatureCollection")
+    };
+    let feature = &collection.features[0];
+    assert_eq!(feature.properties.as_ref().unwrap()["id"], id);
+    let Some(GeometryValue::MultiLineString { coordinates }) =
+        feature.geometry.as_ref().map(|g| &g.value)
+    else {
+        panic!("a MultiLineString: {:?}", feature.geometry)
+    };
+    let halves: Vec<Vec<Vec<f64>>> = coordinates
+        .iter()
+        .map(|line| line.iter().map(|p| p.as_slice().to_vec()).collect())
+        .collect();
+    assert_eq!(halves.len(), 2);
+    // The line runs from the pair's first city to its second, whichever way.
+    let mut ends = [halves[0][0][0], halves[1][1][0]];
+    ends.sort_by(f64::total_cmp);
+    assert_eq!(
+        ends,
+        [-77.61556, 141.35],
+        "Rochester and Sapporo: {halves:?}"
+    );
+    assert_eq!(halves[0][1][0].abs(), 180.0);
+    assert_eq!(halves[1][0][0], -halves[0][1][0]);
+    assert_eq!(halves[0][1][1], halves[1][0][1], "they meet");
+}
