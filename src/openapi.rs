@@ -156,6 +156,8 @@ struct FieldRules;
 impl Modify for FieldRules {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use serde_json::{Value, json};
+        date_parameters(openapi);
+        non_empty_uploads(openapi);
         let Some(components) = openapi.components.as_mut() else {
             return;
         };
@@ -254,11 +256,6 @@ impl Modify for FieldRules {
                 *property = merged(property.take(), rule);
             });
         }
-        date_parameters(openapi);
-        non_empty_uploads(openapi);
-        let Some(components) = openapi.components.as_mut() else {
-            return;
-        };
         // A position is a pair: a number in either coordinate needs one in the other.
         let needs = |given: &str, other: &str| {
             json!({
@@ -376,22 +373,16 @@ fn edit(
         return;
     };
     change(object);
-    let known: Vec<String> = ["allOf"]
-        .into_iter()
-        .filter(|key| object.contains_key(*key))
-        .map(String::from)
-        .collect();
-    let extra: Vec<(String, serde_json::Value)> = known
-        .into_iter()
-        .filter_map(|key| object.remove(&key).map(|v| (key, v)))
-        .collect();
+    let all_of = object.remove("allOf");
     let Ok(RefOr::T(Schema::Object(mut rebuilt))) = serde_json::from_value::<RefOr<Schema>>(value)
     else {
         panic!("{name} did not read back as an object schema");
     };
-    let extensions = rebuilt.extensions.get_or_insert_with(Default::default);
-    for (key, value) in extra {
-        extensions.insert(key, value);
+    if let Some(all_of) = all_of {
+        rebuilt
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("allOf".into(), all_of);
     }
     *schema = RefOr::T(Schema::Object(rebuilt));
 }

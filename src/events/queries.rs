@@ -191,6 +191,8 @@ pub fn update(
             .get_result::<EventRow>(conn)
             .optional()?
             .ok_or_else(|| AppError::not_found("event", id))?;
+        diesel::delete(event_languages::table.filter(event_languages::event_id.eq(id)))
+            .execute(conn)?;
         store_languages(conn, &row)?;
         refresh_last_exchange(conn, row.twinning_id)?;
         Ok(row)
@@ -294,7 +296,8 @@ pub fn of_country(country: &str) -> Condition {
     )
 }
 
-/// Writes the `event_languages` rows of an event: its tags in lower case.
+/// Adds the `event_languages` rows of an event (an update removes the old
+/// ones first): its tags in lower case.
 fn store_languages(conn: &mut DbConnection, row: &EventRow) -> Result<(), AppError> {
     let mut tags: Vec<String> = serde_json::from_str::<Vec<String>>(&row.languages)
         .unwrap_or_default()
@@ -312,8 +315,6 @@ fn store_languages(conn: &mut DbConnection, row: &EventRow) -> Result<(), AppErr
             )
         })
         .collect();
-    diesel::delete(event_languages::table.filter(event_languages::event_id.eq(row.id)))
-        .execute(conn)?;
     if !rows.is_empty() {
         let insert = diesel::insert_into(event_languages::table).values(&rows);
         crate::on_backend!(conn, |c| insert.execute(c)?);
