@@ -2,13 +2,13 @@
 //! Items without coordinates are left out and counted in the foreign member
 //! `omitted_without_coordinates`; `next_cursor` pages as in the JSON lists.
 
-use crate::cities::handlers::city_filter;
+use crate::cities::filter::city_filter;
 use crate::cities::model::CityRow;
 use crate::cities::queries::{self as city_queries, CityKey};
 use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::http::{PageParams, ValidQuery, paginate};
-use crate::twinnings::handlers::TwinningFilter;
+use crate::twinnings::filter::TwinningFilter;
 use crate::twinnings::model::{TwinningKind, TwinningStatus};
 use crate::twinnings::queries as twinning_queries;
 use actix_web::{HttpResponse, web};
@@ -214,10 +214,7 @@ pub async fn cities_geojson(
         let mut properties = JsonObject::new();
         properties.insert("id".into(), json!(city.id));
         properties.insert("name".into(), json!(city.name));
-        properties.insert(
-            "names".into(),
-            serde_json::from_str(&city.names).unwrap_or_else(|_| json!({})),
-        );
+        properties.insert("names".into(), json!(&*city.names));
         properties.insert("country_code".into(), json!(city.country_code));
         properties.insert("population".into(), json!(city.population));
         features.push(Feature {

@@ -5,7 +5,7 @@
 //! as the API, and pieces already present are left alone, so a second run
 //! changes nothing.
 
-use crate::changes::{Action, Entity, record};
+use crate::changes::audit;
 use crate::cities::model::NewCity;
 use crate::db::DbConnection;
 use crate::db::schema::{cities, events, twinnings};
@@ -205,17 +205,8 @@ fn ensure_city(
     };
     let valid = city::validate::validate(new, clock::now())?;
     report.cities += 1;
-    let created = crate::cities::model::City::from(city::queries::insert(conn, &valid, None)?);
-    record(
-        conn,
-        &author(),
-        Entity::City,
-        created.id,
-        Action::Create,
-        None,
-        Some(&created),
-    )?;
-    Ok(created.id)
+    let row = city::queries::insert(conn, &valid, None)?;
+    Ok(audit::created::<crate::cities::model::City>(conn, &author(), row)?.id)
 }
 
 fn ensure_twinning(
@@ -244,19 +235,7 @@ fn ensure_twinning(
     let values = twinning::validate::validate_new(new, clock::today(), clock::now())?;
     report.twinnings += 1;
     let row = twinning::queries::insert(conn, &values, &[a, b], None)?;
-    if let Some(created) = twinning::handlers::render(conn, vec![row], clock::today())?.pop() {
-        record(
-            conn,
-            &author(),
-            Entity::Twinning,
-            created.id,
-            Action::Create,
-            None,
-            Some(&created),
-        )?;
-        return Ok(created.id);
-    }
-    Err(AppError::internal("seeded twinning not rendered"))
+    Ok(audit::created::<twinning::model::Twinning>(conn, &author(), row)?.id)
 }
 
 fn ensure_event(
@@ -279,17 +258,5 @@ fn ensure_event(
     values.twinning_id = twinning_id;
     report.events += 1;
     let row = event::queries::insert(conn, values, None)?;
-    if let Some(created) = event::handlers::render(conn, vec![row])?.pop() {
-        record(
-            conn,
-            &author(),
-            Entity::Event,
-            created.id,
-            Action::Create,
-            None,
-            Some(&created),
-        )?;
-        return Ok(created.id);
-    }
-    Err(AppError::internal("seeded event not rendered"))
+    Ok(audit::created::<event::model::Event>(conn, &author(), row)?.id)
 }

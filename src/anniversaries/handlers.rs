@@ -6,11 +6,10 @@ use super::queries::{self, AnniversaryKey, Window};
 use crate::db::Db;
 use crate::db::schema::twinnings;
 use crate::error::{AppError, Problem};
-use crate::http::{PageParams, ValidQuery, paginate};
-use crate::twinnings::handlers::{country_param, date_param, render};
+use crate::http::{PageParams, ValidQuery, paginate, params};
 use crate::twinnings::model::{TwinningKind, TwinningStatus};
 use crate::twinnings::queries::{Condition, find as find_twinning, in_country, involves};
-use crate::twinnings::view::{established, next_anniversary};
+use crate::twinnings::view::{next_anniversary, render};
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, Months, NaiveDate};
 use diesel::ExpressionMethods;
@@ -81,8 +80,8 @@ impl Filter {
         country: Option<String>,
         kind: Option<TwinningKind>,
     ) -> Result<Filter, AppError> {
-        let from = date_param("from", from)?.map(|d| d.first_day());
-        let to = date_param("to", to)?.map(|d| d.last_day());
+        let from = params::date("from", from)?.map(|d| d.first_day());
+        let to = params::date("to", to)?.map(|d| d.last_day());
         // A window of a year: from today, or up to `to` when only `to` is given.
         let year = Months::new(12);
         let (from, to) = match (from, to) {
@@ -116,7 +115,7 @@ impl Filter {
         Ok(Filter {
             window: Window { from, to, every },
             city_id,
-            country: country_param("country", country)?,
+            country: params::country("country", country)?,
             kind,
         })
     }
@@ -264,8 +263,8 @@ pub async fn next_anniversaries(
     }
     let row = db.read(move |conn| find_twinning(conn, id)).await?;
     let today: NaiveDate = crate::clock::today();
-    let items = match established(&row) {
-        Some(start) if row.status != TwinningStatus::Ended.as_str() => {
+    let items = match row.established {
+        Some(start) if row.status != TwinningStatus::Ended => {
             let first = next_anniversary(start, today).years;
             (0..count)
                 .filter_map(|i| i32::try_from(i).ok())

@@ -1,7 +1,8 @@
 //! The change feed and each entity's history.
 
-use super::model::{Action, Change, ChangeAuthor, ChangePage, ChangeRow, Entity};
+use super::model::{Change, ChangeAuthor, ChangePage, ChangeRow, Entity};
 use super::queries::{self, ChangeFilter};
+use crate::db::text::JsonText;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, Problem};
 use crate::http::{Cursor, PageParams, ValidQuery};
@@ -11,7 +12,6 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 fn to_change(row: ChangeRow) -> Change {
-    let json = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
     Change {
         id: row.id,
         cursor: Cursor::encode(&row.id),
@@ -20,11 +20,11 @@ fn to_change(row: ChangeRow) -> Change {
             token_id: row.token_id,
             name: row.token_name,
         },
-        entity: Entity::from_text(&row.entity).unwrap_or(Entity::City),
+        entity: row.entity,
         entity_id: row.entity_id,
-        action: Action::from_text(&row.action).unwrap_or(Action::Update),
-        before: json(row.before),
-        after: json(row.after),
+        action: row.action,
+        before: row.before.map(JsonText::into_inner),
+        after: row.after.map(JsonText::into_inner),
     }
 }
 

@@ -1,9 +1,11 @@
 //! The change feed: every write, who made it, before and after.
 
+pub mod audit;
 pub mod handlers;
 pub mod model;
 pub mod queries;
 
+pub use audit::Audited;
 pub use model::{Action, Entity};
 pub use queries::record;
 

@@ -1,5 +1,6 @@
 //! Change records as stored and as followed by integrators.
 
+use crate::db::text::JsonText;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -38,11 +39,11 @@ pub struct ChangeRow {
     pub id: i64,
     pub token_id: Option<i64>,
     pub token_name: String,
-    pub entity: String,
+    pub entity: Entity,
     pub entity_id: i64,
-    pub action: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
+    pub action: Action,
+    pub before: Option<JsonText<serde_json::Value>>,
+    pub after: Option<JsonText<serde_json::Value>>,
     pub changed_at: NaiveDateTime,
 }
 

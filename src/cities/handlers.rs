@@ -1,23 +1,19 @@
 //! The HTTP handlers of `/api/v1/cities`.
 
+use super::filter::city_filter;
 use super::model::{City, CityListItem, CityPage, CityPatch, NewCity};
-use super::queries::{self, CityFilter, CityKey};
-use super::search;
+use super::queries::{self, CityKey};
 use super::validate::validate;
-use crate::changes::{Action, Entity, record};
+use crate::changes::audit;
 use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::http::caching::IfMatch;
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
 use crate::tokens::Principal;
-use crate::validate::is_country_code;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use serde::Deserialize;
 use utoipa::IntoParams;
-
-const MAX_QUERY_WORDS: usize = 8;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -35,49 +31,6 @@ pub struct CityListQuery {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-/// Checks `q` and `country` of a city list; `None` when `q` has no word
-/// that a name could match (only punctuation), so the answer is empty.
-pub fn city_filter(
-    q: Option<&str>,
-    country: Option<String>,
-    after: Option<CityKey>,
-    limit: i64,
-) -> Result<Option<CityFilter>, AppError> {
-    let words: Vec<String> = match q {
-        Some(q) if q.chars().count() > 200 => {
-            return Err(AppError::invalid_parameter(
-                "q",
-                "must be at most 200 characters",
-            ));
-        }
-        Some(q) => search::words(q).collect(),
-        None => Vec::new(),
-    };
-    if words.len() > MAX_QUERY_WORDS {
-        return Err(AppError::invalid_parameter(
-            "q",
-            format!("must have at most {MAX_QUERY_WORDS} words"),
-        ));
-    }
-    if let Some(country) = &country
-        && !is_country_code(country)
-    {
-        return Err(AppError::invalid_parameter(
-            "country",
-            "must be an ISO 3166-1 alpha-2 country code such as RU",
-        ));
-    }
-    if q.is_some() && words.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(CityFilter {
-        words,
-        country,
-        after,
-        limit,
-    }))
 }
 
 /// Find cities by name, largest population first.
@@ -135,20 +88,9 @@ pub async fn create_city(
     principal.require_admin()?;
     let city = validate(body.0, crate::clock::now())?;
     let city = db
-        .write(move |conn| {
-            conn.transaction(|conn| {
-                let city = City::from(queries::insert(conn, &city, None)?);
-                record(
-                    conn,
-                    &principal,
-                    Entity::City,
-                    city.id,
-                    Action::Create,
-                    None,
-                    Some(&city),
-                )?;
-                Ok(city)
-            })
+        .transaction(move |conn| {
+            let row = queries::insert(conn, &city, None)?;
+            audit::created::<City>(conn, &principal, row)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -201,25 +143,15 @@ pub async fn update_city(
     principal.require_city(id)?;
     let patch = body.0;
     let city = db
-        .write(move |conn| {
-            conn.transaction(|conn| {
-                queries::lock(conn, id)?;
-                let before = City::from(queries::find(conn, id)?);
-                // A body invalid in itself is refused as such, whatever its precondition.
-                let city = validate(patch.apply(before.clone()), crate::clock::now())?;
-                if_match.check(&before)?;
-                let after = City::from(queries::update(conn, id, &city)?);
-                record(
-                    conn,
-                    &principal,
-                    Entity::City,
-                    id,
-                    Action::Update,
-                    Some(&before),
-                    Some(&after),
-                )?;
-                Ok(after)
-            })
+        .transaction(move |conn| {
+            audit::update::<City, _>(
+                conn,
+                &principal,
+                id,
+                &if_match,
+                |_, before| validate(patch.apply(before.clone()), crate::clock::now()),
+                |conn, city| queries::update(conn, id, &city),
+            )
         })
         .await?;
     Ok(web::Json(city))
@@ -247,21 +179,9 @@ pub async fn delete_city(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     principal.require_city(id)?;
-    db.write(move |conn| {
-        conn.transaction(|conn| {
-            queries::lock(conn, id)?;
-            let before = City::from(queries::find(conn, id)?);
-            if_match.check(&before)?;
-            queries::delete(conn, id)?;
-            record(
-                conn,
-                &principal,
-                Entity::City,
-                id,
-                Action::Delete,
-                Some(&before),
-                None,
-            )
+    db.transaction(move |conn| {
+        audit::delete::<City>(conn, &principal, id, &if_match, |conn, _| {
+            queries::delete(conn, id)
         })
     })
     .await?;

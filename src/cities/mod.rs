@@ -1,10 +1,12 @@
 //! Cities: `/api/v1/cities`.
 
+pub mod filter;
 pub mod handlers;
 pub mod model;
 pub mod queries;
 pub mod search;
 pub mod validate;
+pub mod view;
 
 use crate::http::fallback::method_not_allowed;
 use actix_web::web;

@@ -1,6 +1,7 @@
 //! Cities as stored, as sent and as returned.
 
 use crate::db::schema::cities;
+use crate::db::text::JsonText;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -12,8 +13,8 @@ use utoipa::ToSchema;
 pub struct CityRow {
     pub id: i64,
     pub name: String,
-    pub names: String,
-    pub alternate_names: String,
+    pub names: JsonText<BTreeMap<String, String>>,
+    pub alternate_names: JsonText<Vec<String>>,
     pub country_code: String,
     pub subdivision_code: Option<String>,
     pub latitude: Option<f64>,
@@ -74,8 +75,8 @@ impl From<CityRow> for City {
         City {
             id: row.id,
             name: row.name,
-            names: serde_json::from_str(&row.names).unwrap_or_default(),
-            alternate_names: serde_json::from_str(&row.alternate_names).unwrap_or_default(),
+            names: row.names.into_inner(),
+            alternate_names: row.alternate_names.into_inner(),
             country_code: row.country_code,
             subdivision_code: row.subdivision_code,
             latitude: row.latitude,
@@ -266,7 +267,7 @@ impl From<CityRow> for CityListItem {
         CityListItem {
             id: row.id,
             name: row.name,
-            names: serde_json::from_str(&row.names).unwrap_or_default(),
+            names: row.names.into_inner(),
             country_code: row.country_code,
             subdivision_code: row.subdivision_code,
             latitude: row.latitude,

@@ -3,6 +3,7 @@
 mod connection;
 mod migrations;
 pub mod schema;
+pub mod text;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection};
 pub use migrations::{revert_all_migrations, run_migrations};
@@ -97,6 +98,24 @@ impl Db {
     {
         run(self.write.clone(), f).await
     }
+
+    /// Like [`Db::write`], inside one transaction.
+    pub async fn transaction<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        use diesel::Connection;
+        self.write(move |conn| conn.transaction(f)).await
+    }
+}
+
+/// Ids sorted and without repeats, for one `IN` list.
+pub fn distinct_ids(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 async fn run<T, F>(pool: DbPool, f: F) -> Result<T, AppError>

@@ -1,108 +1,21 @@
 //! The HTTP handlers of events: a twinning's timeline, a city's, the registry's.
 
-use super::model::{
-    Event, EventKind, EventMode, EventPage, EventPatch, EventRow, EventStatus, NewEvent,
-};
+use super::model::{Event, EventKind, EventPage, EventPatch, EventStatus, NewEvent};
 use super::queries::{self, Condition, EventKey};
 use super::validate::{validate_new, validate_patch};
-use crate::changes::{Action, Entity, record};
-use crate::dates::PartialDate;
+use super::view::{render, render_new, render_one};
+use crate::changes::audit;
 use crate::db::schema::events;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, Problem};
 use crate::http::caching::IfMatch;
-use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
+use crate::http::{PageParams, ValidJson, ValidQuery, paginate, params};
 use crate::tokens::Principal;
-use crate::twinnings::handlers::{country_param, date_param};
-use crate::twinnings::model::CitySummary;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use diesel::Connection;
 use diesel::ExpressionMethods;
 use serde::Deserialize;
 use utoipa::IntoParams;
-
-/// Embeds the cities and the replies of each row (three queries for a page).
-pub fn render(conn: &mut DbConnection, rows: Vec<EventRow>) -> Result<Vec<Event>, AppError> {
-    render_rows(conn, rows, false)
-}
-
-/// An event just created: nothing replies to it yet.
-fn render_new(conn: &mut DbConnection, row: EventRow) -> Result<Event, AppError> {
-    one(render_rows(conn, vec![row], true)?)
-}
-
-fn render_rows(
-    conn: &mut DbConnection,
-    rows: Vec<EventRow>,
-    new_rows: bool,
-) -> Result<Vec<Event>, AppError> {
-    let mut ids: Vec<i64> = rows
-        .iter()
-        .flat_map(|r| [r.from_city_id, r.to_city_id])
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let cities = crate::twinnings::queries::summaries(conn, &ids)?;
-    let queries::References {
-        answered,
-        mut replies,
-    } = queries::references(conn, &rows, new_rows)?;
-    let summary = |id: i64| {
-        cities.get(&id).cloned().unwrap_or(CitySummary {
-            id,
-            name: String::new(),
-            country_code: String::new(),
-        })
-    };
-    Ok(rows
-        .into_iter()
-        .map(|row| Event {
-            id: row.id,
-            twinning_id: row.twinning_id,
-            kind: EventKind::from_text(&row.kind).unwrap_or(EventKind::Other),
-            mode: row.mode.as_deref().and_then(EventMode::from_text),
-            status: EventStatus::from_text(&row.status).unwrap_or(EventStatus::Planned),
-            date: PartialDate::parse(&row.date).unwrap_or(PartialDate {
-                year: 1,
-                month: None,
-                day: None,
-            }),
-            title: row.title,
-            description: row.description,
-            languages: serde_json::from_str(&row.languages).unwrap_or_default(),
-            media_urls: serde_json::from_str(&row.media_urls).unwrap_or_default(),
-            participants: row.participants,
-            from_city: summary(row.from_city_id),
-            to_city: summary(row.to_city_id),
-            in_reply_to: row.in_reply_to.and_then(|id| answered.get(&id).cloned()),
-            replies: replies.remove(&row.id).unwrap_or_default(),
-            created_at: row.created_at.and_utc(),
-            updated_at: row.updated_at.and_utc(),
-        })
-        .collect())
-}
-
-/// Every event of a twinning, rendered (for the records of a cascading delete).
-pub fn twinning_events_for_deletion(
-    conn: &mut DbConnection,
-    twinning_id: i64,
-) -> Result<Vec<Event>, AppError> {
-    let rows: Vec<EventRow> = {
-        use diesel::prelude::*;
-        events::table
-            .filter(events::twinning_id.eq(twinning_id))
-            .order(events::id.asc())
-            .load(conn)?
-    };
-    render(conn, rows)
-}
-
-fn one(mut events: Vec<Event>) -> Result<Event, AppError> {
-    events
-        .pop()
-        .ok_or_else(|| AppError::internal("event not rendered"))
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -279,16 +192,16 @@ pub async fn list_events(
     if let Some(status) = q.status {
         conditions.push(Box::new(events::status.eq(status.as_str())));
     }
-    if let Some(from) = date_param("from", q.from.as_deref())? {
+    if let Some(from) = params::date("from", q.from.as_deref())? {
         conditions.push(Box::new(events::date_last.ge(from.first_key())));
     }
-    if let Some(to) = date_param("to", q.to.as_deref())? {
+    if let Some(to) = params::date("to", q.to.as_deref())? {
         conditions.push(Box::new(events::date_first.le(to.last_key())));
     }
     if let Some(city) = q.city_id {
         conditions.push(queries::of_city(city));
     }
-    if let Some(country) = country_param("country", q.country)? {
+    if let Some(country) = params::country("country", q.country)? {
         conditions.push(queries::of_country(&country));
     }
     if let Some(language) = q.language {
@@ -347,27 +260,17 @@ pub async fn create_event(
     let mut values = validate_new(body.0, crate::clock::today(), crate::clock::now())?;
     values.twinning_id = twinning_id;
     let event = db
-        .write(move |conn| {
-            conn.transaction(|conn| {
-                let twinning = crate::twinnings::queries::find(conn, twinning_id)?;
-                principal.require_pair(
-                    twinning.city_low_id,
-                    twinning.city_high_id,
-                    &format!("twinning {twinning_id}"),
-                )?;
-                let row = queries::insert(conn, values, None)?;
-                let event = render_new(conn, row)?;
-                record(
-                    conn,
-                    &principal,
-                    Entity::Event,
-                    event.id,
-                    Action::Create,
-                    None,
-                    Some(&event),
-                )?;
-                Ok(event)
-            })
+        .transaction(move |conn| {
+            let twinning = crate::twinnings::queries::find(conn, twinning_id)?;
+            principal.require_pair(
+                twinning.city_low_id,
+                twinning.city_high_id,
+                &format!("twinning {twinning_id}"),
+            )?;
+            let row = queries::insert(conn, values, None)?;
+            let event = render_new(conn, row)?;
+            audit::recorded_new(conn, &principal, &event)?;
+            Ok(event)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -393,7 +296,7 @@ pub async fn get_event(
     let event = db
         .read_quick(move |conn| {
             let row = queries::find(conn, id)?;
-            one(render(conn, vec![row])?)
+            render_one(conn, row)
         })
         .await?;
     Ok(web::Json(event))
@@ -426,32 +329,17 @@ pub async fn update_event(
     let id = id.into_inner();
     let patch = body.0;
     let event = db
-        .write(move |conn| {
-            conn.transaction(|conn| {
-                let current = queries::lock(conn, id)?;
-                principal.require_pair(
-                    current.from_city_id,
-                    current.to_city_id,
-                    &format!("event {id}"),
-                )?;
-                let before = one(render(conn, vec![current.clone()])?)?;
-                // A body invalid in itself is refused as such, whatever its precondition.
-                let values =
-                    validate_patch(&current, patch, crate::clock::today(), crate::clock::now())?;
-                if_match.check(&before)?;
-                let row = queries::update(conn, id, &values)?;
-                let after = one(render(conn, vec![row])?)?;
-                record(
-                    conn,
-                    &principal,
-                    Entity::Event,
-                    id,
-                    Action::Update,
-                    Some(&before),
-                    Some(&after),
-                )?;
-                Ok(after)
-            })
+        .transaction(move |conn| {
+            audit::update::<Event, _>(
+                conn,
+                &principal,
+                id,
+                &if_match,
+                |current, _| {
+                    validate_patch(current, patch, crate::clock::today(), crate::clock::now())
+                },
+                |conn, values| queries::update(conn, id, &values),
+            )
         })
         .await?;
     Ok(web::Json(event))
@@ -478,26 +366,9 @@ pub async fn delete_event(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    db.write(move |conn| {
-        conn.transaction(|conn| {
-            let current = queries::lock(conn, id)?;
-            principal.require_pair(
-                current.from_city_id,
-                current.to_city_id,
-                &format!("event {id}"),
-            )?;
-            let before = one(render(conn, vec![current])?)?;
-            if_match.check(&before)?;
-            queries::delete(conn, id)?;
-            record(
-                conn,
-                &principal,
-                Entity::Event,
-                id,
-                Action::Delete,
-                Some(&before),
-                None,
-            )
+    db.transaction(move |conn| {
+        audit::delete::<Event>(conn, &principal, id, &if_match, |conn, _| {
+            queries::delete(conn, id)
         })
     })
     .await?;

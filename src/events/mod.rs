@@ -4,6 +4,7 @@ pub mod handlers;
 pub mod model;
 pub mod queries;
 pub mod validate;
+pub mod view;
 
 use crate::http::fallback::method_not_allowed;
 use actix_web::web;

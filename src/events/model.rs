@@ -1,6 +1,7 @@
 //! Exchange events as stored, as sent and as returned.
 
 use crate::dates::PartialDate;
+use crate::db::text::JsonText;
 use crate::twinnings::model::CitySummary;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -88,18 +89,18 @@ impl EventStatus {
 pub struct EventRow {
     pub id: i64,
     pub twinning_id: i64,
-    pub kind: String,
+    pub kind: EventKind,
     pub from_city_id: i64,
     pub to_city_id: i64,
-    pub mode: Option<String>,
-    pub status: String,
-    pub date: String,
+    pub mode: Option<EventMode>,
+    pub status: EventStatus,
+    pub date: PartialDate,
     pub date_first: i32,
     pub date_last: i32,
     pub title: String,
     pub description: Option<String>,
-    pub languages: String,
-    pub media_urls: String,
+    pub languages: JsonText<Vec<String>>,
+    pub media_urls: JsonText<Vec<String>>,
     pub participants: Option<i32>,
     pub in_reply_to: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -112,8 +113,7 @@ pub struct EventRow {
 pub struct EventRef {
     pub id: i64,
     pub title: String,
-    #[schema(value_type = EventStatus)]
-    pub status: String,
+    pub status: EventStatus,
 }
 
 /// An exchange between the two cities of a twinning.
@@ -256,6 +256,30 @@ pub struct EventValues {
     pub participants: Option<i32>,
     pub in_reply_to: Option<i64>,
     pub updated_at: NaiveDateTime,
+}
+
+impl EventRow {
+    /// The row as the values that would write it again.
+    pub fn values(&self) -> Result<EventValues, serde_json::Error> {
+        Ok(EventValues {
+            twinning_id: self.twinning_id,
+            kind: self.kind.as_str().to_string(),
+            from_city_id: self.from_city_id,
+            to_city_id: self.to_city_id,
+            mode: self.mode.map(|m| m.as_str().to_string()),
+            status: self.status.as_str().to_string(),
+            date: self.date.to_string(),
+            date_first: self.date_first,
+            date_last: self.date_last,
+            title: self.title.clone(),
+            description: self.description.clone(),
+            languages: serde_json::to_string(&self.languages.0)?,
+            media_urls: serde_json::to_string(&self.media_urls.0)?,
+            participants: self.participants,
+            in_reply_to: self.in_reply_to,
+            updated_at: self.updated_at,
+        })
+    }
 }
 
 /// One page of events, newest first.

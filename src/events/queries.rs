@@ -2,7 +2,6 @@
 //! refreshes the twinning's `last_exchange` in the same transaction.
 
 use super::model::{EventRef, EventRow, EventStatus, EventValues};
-use crate::dates::PartialDate;
 use crate::db::DbConnection;
 use crate::db::schema::{cities, event_languages, events, twinnings};
 use crate::error::{AppError, FieldError};
@@ -150,10 +149,10 @@ pub fn insert(
                 .get_result(conn)?,
         };
         store_languages(conn, &row)?;
-        if row.status == EventStatus::Completed.as_str() && is_later(&row, &twinning) {
+        if row.status == EventStatus::Completed && is_later(&row, &twinning) {
             diesel::update(twinnings::table.find(row.twinning_id))
                 .set((
-                    twinnings::last_exchange.eq(&row.date),
+                    twinnings::last_exchange.eq(row.date.to_string()),
                     twinnings::last_exchange_last.eq(row.date_last),
                 ))
                 .execute(conn)?;
@@ -166,11 +165,7 @@ pub fn insert(
 /// the current one, or ends with it and starts no earlier (it has the
 /// highest id): the order `refresh_last_exchange` picks by.
 fn is_later(event: &EventRow, twinning: &TwinningRow) -> bool {
-    let current = twinning
-        .last_exchange
-        .as_deref()
-        .and_then(|d| PartialDate::parse(d).ok());
-    match (current, twinning.last_exchange_last) {
+    match (twinning.last_exchange, twinning.last_exchange_last) {
         (Some(current), Some(last)) => {
             (event.date_last, event.date_first) >= (last, current.first_key())
         }
@@ -299,11 +294,7 @@ pub fn of_country(country: &str) -> Condition {
 /// Adds the `event_languages` rows of an event (an update removes the old
 /// ones first): its tags in lower case.
 fn store_languages(conn: &mut DbConnection, row: &EventRow) -> Result<(), AppError> {
-    let mut tags: Vec<String> = serde_json::from_str::<Vec<String>>(&row.languages)
-        .unwrap_or_default()
-        .iter()
-        .map(|tag| tag.to_lowercase())
-        .collect();
+    let mut tags: Vec<String> = row.languages.iter().map(|tag| tag.to_lowercase()).collect();
     tags.sort_unstable();
     tags.dedup();
     let rows: Vec<_> = tags
@@ -381,6 +372,17 @@ pub fn list(
     Ok(query
         .order((events::date_first.desc(), events::id.desc()))
         .limit(limit + 1)
+        .load(conn)?)
+}
+
+/// Every event of a twinning, oldest first (for the records of a cascading delete).
+pub fn of_twinning_all(
+    conn: &mut DbConnection,
+    twinning_id: i64,
+) -> Result<Vec<EventRow>, AppError> {
+    Ok(events::table
+        .filter(events::twinning_id.eq(twinning_id))
+        .order(events::id.asc())
         .load(conn)?)
 }
 

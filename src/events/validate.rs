@@ -66,7 +66,7 @@ pub fn validate_patch(
     now: NaiveDateTime,
 ) -> Result<EventValues, AppError> {
     let mut e = Errors::default();
-    let current_status = EventStatus::from_text(&current.status).unwrap_or(EventStatus::Planned);
+    let current_status = current.status;
     let status = match patch.status {
         Some(next) if next != current_status && !current_status.next().contains(&next) => {
             let allowed: Vec<&str> = current_status.next().iter().map(|s| s.as_str()).collect();
@@ -93,15 +93,16 @@ pub fn validate_patch(
     };
     let date = match &patch.date {
         Some(text) => e.partial_date("date", Some(text)),
-        None => PartialDate::parse(&current.date).ok(),
+        None => Some(current.date),
     };
     let draft = Draft {
-        kind: patch
-            .kind
-            .map_or_else(|| current.kind.clone(), |k| k.as_str().to_string()),
+        kind: patch.kind.map_or_else(
+            || current.kind.as_str().to_string(),
+            |k| k.as_str().to_string(),
+        ),
         mode: match patch.mode {
             Some(mode) => mode,
-            None => current.mode.as_deref().and_then(EventMode::from_text),
+            None => current.mode,
         },
         status,
         date,
@@ -117,11 +118,11 @@ pub fn validate_patch(
         },
         languages: match patch.languages {
             Some(languages) => e.language_list("languages", &languages.unwrap_or_default()),
-            None => serde_json::from_str(&current.languages).unwrap_or_default(),
+            None => current.languages.0.clone(),
         },
         media_urls: match patch.media_urls {
             Some(urls) => urls.unwrap_or_default(),
-            None => serde_json::from_str(&current.media_urls).unwrap_or_default(),
+            None => current.media_urls.0.clone(),
         },
         participants: match patch.participants {
             Some(participants) => participants,

@@ -6,6 +6,7 @@ pub mod body;
 pub mod caching;
 pub mod fallback;
 pub mod page;
+pub mod params;
 pub mod patch;
 pub mod query;
 pub mod request_id;

@@ -4,7 +4,7 @@
 
 use super::fields::Reasons;
 use super::{ImportReport, Outcome, Record, Rejected, run};
-use crate::changes::{self, Action, Entity};
+use crate::changes::audit;
 use crate::cities::model::{City, CityRow, NewCity};
 use crate::cities::queries;
 use crate::cities::validate::{ValidCity, validate};
@@ -205,17 +205,9 @@ fn import_one(
             if current == valid.values {
                 return Ok(Outcome::Skipped);
             }
-            let after = City::from(queries::update(conn, existing, &valid)?);
-            changes::record(
-                conn,
-                author,
-                Entity::City,
-                existing,
-                Action::Update,
-                Some(&before),
-                Some(&after),
-            )?;
             index.forget(&before);
+            let row = queries::update(conn, existing, &valid)?;
+            let after = audit::replaced(conn, author, before, row)?;
             index.add(existing, after.wikidata_id.clone(), after.geonames_id);
             Ok(Outcome::Updated)
         }
@@ -226,16 +218,7 @@ fn import_one(
             let valid = validate(draft, now)?;
             taken(index, &valid, None)?;
             let created: CityRow = queries::insert_row(conn, &valid, id)?;
-            let created = City::from(created);
-            changes::record(
-                conn,
-                author,
-                Entity::City,
-                created.id,
-                Action::Create,
-                None,
-                Some(&created),
-            )?;
+            let created = audit::created::<City>(conn, author, created)?;
             index.add(created.id, created.wikidata_id.clone(), created.geonames_id);
             Ok(Outcome::Created)
         }

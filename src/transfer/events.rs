@@ -3,14 +3,14 @@
 
 use super::fields::{Reasons, parse_enum};
 use super::{ImportReport, Outcome, Record, Rejected, run};
-use crate::changes::{self, Action, Entity};
+use crate::changes::audit;
 use crate::db::DbConnection;
 use crate::db::schema::events;
 use crate::error::AppError;
-use crate::events::handlers::render;
 use crate::events::model::{Event, EventKind, EventMode, EventRow, EventStatus, NewEvent};
 use crate::events::queries;
 use crate::events::validate::validate_new;
+use crate::events::view::render_one;
 use crate::tokens::Principal;
 use diesel::prelude::*;
 
@@ -29,12 +29,6 @@ pub const COLUMNS: [&str; 13] = [
     "participants",
     "in_reply_to",
 ];
-
-fn one(conn: &mut DbConnection, row: EventRow) -> Result<Event, AppError> {
-    render(conn, vec![row])?
-        .pop()
-        .ok_or_else(|| AppError::internal("event not rendered"))
-}
 
 fn draft_of(event: &Event) -> NewEvent {
     NewEvent {
@@ -110,47 +104,20 @@ fn import_one(
                     "the twinning, sender and reply of an existing event cannot change".into(),
                 );
             }
-            let before = one(conn, current.clone())?;
+            let before = render_one(conn, current.clone())?;
             let mut draft = draft_of(&before);
             apply(record, &mut draft, &mut reasons);
             reasons.into_result()?;
             let mut values = validate_new(draft, today, now)?;
             values.twinning_id = current.twinning_id;
             values.to_city_id = current.to_city_id;
-            let mut unchanged = values.clone();
-            unchanged.updated_at = current.updated_at;
-            let current_values = crate::events::model::EventValues {
-                twinning_id: current.twinning_id,
-                kind: current.kind.clone(),
-                from_city_id: current.from_city_id,
-                to_city_id: current.to_city_id,
-                mode: current.mode.clone(),
-                status: current.status.clone(),
-                date: current.date.clone(),
-                date_first: current.date_first,
-                date_last: current.date_last,
-                title: current.title.clone(),
-                description: current.description.clone(),
-                languages: current.languages.clone(),
-                media_urls: current.media_urls.clone(),
-                participants: current.participants,
-                in_reply_to: current.in_reply_to,
-                updated_at: current.updated_at,
-            };
-            if unchanged == current_values {
+            let mut stored = current.values().map_err(AppError::internal)?;
+            stored.updated_at = values.updated_at;
+            if values == stored {
                 return Ok(Outcome::Skipped);
             }
             let row = queries::update(conn, current.id, &values)?;
-            let after = one(conn, row)?;
-            changes::record(
-                conn,
-                author,
-                Entity::Event,
-                current.id,
-                Action::Update,
-                Some(&before),
-                Some(&after),
-            )?;
+            audit::replaced(conn, author, before, row)?;
             Ok(Outcome::Updated)
         }
         None => {
@@ -167,16 +134,7 @@ fn import_one(
             let mut values = validate_new(draft, today, now)?;
             values.twinning_id = twinning_id.unwrap_or_default();
             let row = queries::insert(conn, values, id)?;
-            let created = one(conn, row)?;
-            changes::record(
-                conn,
-                author,
-                Entity::Event,
-                created.id,
-                Action::Create,
-                None,
-                Some(&created),
-            )?;
+            audit::created::<Event>(conn, author, row)?;
             Ok(Outcome::Created)
         }
     }

@@ -122,7 +122,7 @@ pub fn export<W: Write>(
                     .order(twinnings::id)
                     .limit(BATCH)
                     .load(conn)?;
-                let rendered = crate::twinnings::handlers::render(conn, rows, today)?;
+                let rendered = crate::twinnings::view::render(conn, rows, today)?;
                 let last = rendered.last().map(|t| t.id);
                 (
                     rendered
@@ -138,7 +138,7 @@ pub fn export<W: Write>(
                     .order(events::id)
                     .limit(BATCH)
                     .load(conn)?;
-                let rendered = crate::events::handlers::render(conn, rows)?;
+                let rendered = crate::events::view::render(conn, rows)?;
                 let last = rendered.last().map(|e| e.id);
                 (
                     rendered.iter().map(super::events::export_record).collect(),

@@ -5,17 +5,18 @@
 use super::cities::CityIndex;
 use super::fields::{Reasons, parse_enum};
 use super::{ImportReport, Outcome, Record, Rejected, run};
-use crate::changes::{self, Action, Entity};
+use crate::changes::audit;
 use crate::db::DbConnection;
 use crate::db::schema::twinnings;
 use crate::error::{AppError, FieldError};
 use crate::tokens::Principal;
-use crate::twinnings::handlers::render;
 use crate::twinnings::model::{
     NewTwinning, StatusChange, Twinning, TwinningKind, TwinningPatch, TwinningStatus,
+    TwinningValues,
 };
 use crate::twinnings::queries;
 use crate::twinnings::validate::{validate_new, validate_patch};
+use crate::twinnings::view::render_one;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -57,13 +58,64 @@ fn history(record: &Record, reasons: &mut Reasons) -> Option<Vec<StatusChange>> 
     reasons.take(record.json::<Vec<StatusChange>>("status_history"))
 }
 
-fn one(
-    conn: &mut DbConnection,
-    row: crate::twinnings::model::TwinningRow,
-) -> Result<Twinning, AppError> {
-    render(conn, vec![row], crate::clock::today())?
-        .pop()
-        .ok_or_else(|| AppError::internal("twinning not rendered"))
+/// The fields a record gives, as a patch of an existing twinning.
+fn patch_of(record: &Record, reasons: &mut Reasons) -> TwinningPatch {
+    let text = |reasons: &mut Reasons, column: &str| {
+        record
+            .has(column)
+            .then(|| reasons.take(record.text(column)))
+    };
+    TwinningPatch {
+        kind: record
+            .has("kind")
+            .then(|| parse_enum::<TwinningKind>(record, "kind", reasons))
+            .flatten(),
+        status: record
+            .has("status")
+            .then(|| parse_enum::<TwinningStatus>(record, "status", reasons))
+            .flatten(),
+        status_since: None,
+        status_reason: None,
+        established: text(reasons, "established"),
+        ended: text(reasons, "ended"),
+        notes: text(reasons, "notes"),
+        source_urls: record
+            .has("source_urls")
+            .then(|| reasons.take(record.list("source_urls"))),
+    }
+}
+
+/// The fields a record gives, as a new twinning of `a` and `b`.
+fn new_of(record: &Record, pair: Option<(i64, i64)>, reasons: &mut Reasons) -> NewTwinning {
+    NewTwinning {
+        city_ids: pair.map(|(a, b)| vec![a, b]),
+        kind: parse_enum::<TwinningKind>(record, "kind", reasons),
+        established: reasons.take(record.text("established")),
+        ended: reasons.take(record.text("ended")),
+        status: parse_enum::<TwinningStatus>(record, "status", reasons),
+        status_since: None,
+        status_reason: None,
+        notes: reasons.take(record.text("notes")),
+        source_urls: reasons.take(record.list("source_urls")).unwrap_or_default(),
+    }
+}
+
+/// A record's `status_history` replaces the one the rules would keep.
+fn with_history(
+    mut values: TwinningValues,
+    history: Option<Vec<StatusChange>>,
+) -> Result<TwinningValues, AppError> {
+    if let Some(history) = history {
+        values.status_history = serde_json::to_string(&history).map_err(AppError::internal)?;
+    }
+    Ok(values)
+}
+
+/// What one record names: its id, its pair and its history.
+struct Named {
+    id: Option<i64>,
+    pair: Option<(i64, i64)>,
+    history: Option<Vec<StatusChange>>,
 }
 
 fn import_one(
@@ -77,9 +129,11 @@ fn import_one(
     let id = reasons.take(record.int("id"));
     let a = cities.resolve(record, "city_a", &mut reasons);
     let b = cities.resolve(record, "city_b", &mut reasons);
-    let history = history(record, &mut reasons);
-    let (today, now) = (crate::clock::today(), crate::clock::now());
-    let pair = a.zip(b).map(|(a, b)| (a.min(b), a.max(b)));
+    let named = Named {
+        id,
+        pair: a.zip(b),
+        history: history(record, &mut reasons),
+    };
     let by_id = match id {
         Some(id) => twinnings::table
             .find(id)
@@ -88,111 +142,66 @@ fn import_one(
             .optional()?,
         None => None,
     };
-    let existing = by_id.or_else(|| pair.and_then(|p| pairs.get(&p).copied()));
-    match existing {
-        Some(existing) => {
-            let current = queries::find(conn, existing)?;
-            if pair.is_some_and(|p| p != (current.city_low_id, current.city_high_id)) {
-                reasons
-                    .0
-                    .push("the cities of an existing twinning cannot change".into());
-            }
-            let patch = TwinningPatch {
-                kind: if record.has("kind") {
-                    parse_enum::<TwinningKind>(record, "kind", &mut reasons)
-                } else {
-                    None
-                },
-                status: if record.has("status") {
-                    parse_enum::<TwinningStatus>(record, "status", &mut reasons)
-                } else {
-                    None
-                },
-                status_since: None,
-                status_reason: None,
-                established: record
-                    .has("established")
-                    .then(|| reasons.take(record.text("established"))),
-                ended: record
-                    .has("ended")
-                    .then(|| reasons.take(record.text("ended"))),
-                notes: record
-                    .has("notes")
-                    .then(|| reasons.take(record.text("notes"))),
-                source_urls: record
-                    .has("source_urls")
-                    .then(|| reasons.take(record.list("source_urls"))),
-            };
-            reasons.into_result()?;
-            let mut values = validate_patch(&current, patch, today, now)?;
-            if let Some(history) = history {
-                values.status_history =
-                    serde_json::to_string(&history).map_err(AppError::internal)?;
-            }
-            let unchanged = values.kind == current.kind
-                && values.status == current.status
-                && values.established == current.established
-                && values.ended == current.ended
-                && values.notes == current.notes
-                && values.source_urls == current.source_urls
-                && values.status_history == current.status_history;
-            if unchanged {
-                return Ok(Outcome::Skipped);
-            }
-            let before = one(conn, current)?;
-            let row = queries::update(conn, existing, &values)?;
-            let after = one(conn, row)?;
-            changes::record(
-                conn,
-                author,
-                Entity::Twinning,
-                existing,
-                Action::Update,
-                Some(&before),
-                Some(&after),
-            )?;
-            Ok(Outcome::Updated)
-        }
-        None => {
-            let new = NewTwinning {
-                city_ids: a.zip(b).map(|(a, b)| vec![a, b]),
-                kind: parse_enum::<TwinningKind>(record, "kind", &mut reasons),
-                established: reasons.take(record.text("established")),
-                ended: reasons.take(record.text("ended")),
-                status: parse_enum::<TwinningStatus>(record, "status", &mut reasons),
-                status_since: None,
-                status_reason: None,
-                notes: reasons.take(record.text("notes")),
-                source_urls: reasons.take(record.list("source_urls")).unwrap_or_default(),
-            };
-            reasons.into_result()?;
-            let ids = new.city_ids.clone().unwrap_or_default();
-            if new.kind.is_none() {
-                return Err(AppError::validation(vec![FieldError::new(
-                    "kind",
-                    "is required",
-                )]));
-            }
-            let mut values = validate_new(new, today, now)?;
-            if let Some(history) = history {
-                values.status_history =
-                    serde_json::to_string(&history).map_err(AppError::internal)?;
-            }
-            let row = queries::insert(conn, &values, &ids, id)?;
-            let created = one(conn, row)?;
-            changes::record(
-                conn,
-                author,
-                Entity::Twinning,
-                created.id,
-                Action::Create,
-                None,
-                Some(&created),
-            )?;
-            pairs.insert((values.city_low_id, values.city_high_id), created.id);
-            Ok(Outcome::Created)
-        }
+    let ordered = named.pair.map(|(a, b)| (a.min(b), a.max(b)));
+    match by_id.or_else(|| ordered.and_then(|p| pairs.get(&p).copied())) {
+        Some(existing) => update(conn, record, existing, named, reasons, author),
+        None => create(conn, record, named, reasons, pairs, author),
     }
+}
+
+fn update(
+    conn: &mut DbConnection,
+    record: &Record,
+    existing: i64,
+    named: Named,
+    mut reasons: Reasons,
+    author: &Principal,
+) -> Result<Outcome, AppError> {
+    let current = queries::find(conn, existing)?;
+    let ordered = named.pair.map(|(a, b)| (a.min(b), a.max(b)));
+    if ordered.is_some_and(|p| p != (current.city_low_id, current.city_high_id)) {
+        reasons
+            .0
+            .push("the cities of an existing twinning cannot change".into());
+    }
+    let patch = patch_of(record, &mut reasons);
+    reasons.into_result()?;
+    let (today, now) = (crate::clock::today(), crate::clock::now());
+    let values = with_history(validate_patch(&current, patch, today, now)?, named.history)?;
+    let mut stored = current.values().map_err(AppError::internal)?;
+    stored.updated_at = values.updated_at;
+    if values == stored {
+        return Ok(Outcome::Skipped);
+    }
+    let before = render_one(conn, current, today)?;
+    let row = queries::update(conn, existing, &values)?;
+    audit::replaced(conn, author, before, row)?;
+    Ok(Outcome::Updated)
+}
+
+fn create(
+    conn: &mut DbConnection,
+    record: &Record,
+    named: Named,
+    mut reasons: Reasons,
+    pairs: &mut HashMap<(i64, i64), i64>,
+    author: &Principal,
+) -> Result<Outcome, AppError> {
+    let new = new_of(record, named.pair, &mut reasons);
+    reasons.into_result()?;
+    if new.kind.is_none() {
+        return Err(AppError::validation(vec![FieldError::new(
+            "kind",
+            "is required",
+        )]));
+    }
+    let ids = new.city_ids.clone().unwrap_or_default();
+    let (today, now) = (crate::clock::today(), crate::clock::now());
+    let values = with_history(validate_new(new, today, now)?, named.history)?;
+    let row = queries::insert(conn, &values, &ids, named.id)?;
+    let created = audit::created::<Twinning>(conn, author, row)?;
+    pairs.insert((values.city_low_id, values.city_high_id), created.id);
+    Ok(Outcome::Created)
 }
 
 pub fn import(

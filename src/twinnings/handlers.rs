@@ -1,56 +1,25 @@
 //! The HTTP handlers of `/api/v1/twinnings` and `/api/v1/cities/{id}/twinnings`.
 
+use super::filter::TwinningFilter;
 use super::model::{
     CitySummary, CityTwinning, CityTwinningPage, NewTwinning, Twinning, TwinningKind, TwinningPage,
-    TwinningPatch, TwinningRow, TwinningStatus,
+    TwinningPatch, TwinningStatus,
 };
-use super::queries::{self, Condition};
+use super::queries;
 use super::validate::{validate_new, validate_patch};
-use super::view::{city_ids, to_twinning};
-use crate::changes::{Action, Entity, record};
+use super::view::{render, to_twinning};
+use crate::changes::audit;
 use crate::cities::model::City;
-use crate::dates::PartialDate;
-use crate::db::{Db, DbConnection};
+use crate::db::Db;
 use crate::error::{AppError, Problem};
 use crate::http::caching::IfMatch;
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
 use crate::tokens::Principal;
-use crate::validate::is_country_code;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use chrono::NaiveDate;
 use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::IntoParams;
-
-/// Embeds the cities of each row (one query for the whole page).
-pub fn render(
-    conn: &mut DbConnection,
-    rows: Vec<TwinningRow>,
-    today: NaiveDate,
-) -> Result<Vec<Twinning>, AppError> {
-    let cities = queries::summaries(conn, &city_ids(&rows))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| to_twinning(r, &cities, today))
-        .collect())
-}
-
-pub fn country_param(name: &str, value: Option<String>) -> Result<Option<String>, AppError> {
-    match value {
-        Some(code) if !is_country_code(&code) => Err(AppError::invalid_parameter(
-            name,
-            "must be an ISO 3166-1 alpha-2 country code such as RU",
-        )),
-        other => Ok(other),
-    }
-}
-
-pub fn date_param(name: &str, value: Option<&str>) -> Result<Option<PartialDate>, AppError> {
-    value
-        .map(|v| PartialDate::parse(v).map_err(|m| AppError::invalid_parameter(name, m)))
-        .transpose()
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -81,18 +50,6 @@ pub struct TwinningListQuery {
     pub cursor: Option<String>,
 }
 
-/// The filters shared by the twinnings list and its map.
-pub struct TwinningFilter {
-    pub city_id: Option<i64>,
-    pub country: Option<String>,
-    pub partner_country: Option<String>,
-    pub kind: Option<TwinningKind>,
-    pub status: Option<TwinningStatus>,
-    pub established_after: Option<String>,
-    pub established_before: Option<String>,
-    pub dormant_since: Option<String>,
-}
-
 impl From<&TwinningListQuery> for TwinningFilter {
     fn from(q: &TwinningListQuery) -> TwinningFilter {
         TwinningFilter {
@@ -105,53 +62,6 @@ impl From<&TwinningListQuery> for TwinningFilter {
             established_before: q.established_before.clone(),
             dormant_since: q.dormant_since.clone(),
         }
-    }
-}
-
-impl TwinningFilter {
-    /// Checks the parameters and turns them into query conditions.
-    pub fn conditions(&self) -> Result<Vec<Condition>, AppError> {
-        let country = country_param("country", self.country.clone())?;
-        let partner = country_param("partner_country", self.partner_country.clone())?;
-        let after = date_param("established_after", self.established_after.as_deref())?;
-        let before = date_param("established_before", self.established_before.as_deref())?;
-        let dormant = date_param("dormant_since", self.dormant_since.as_deref())?;
-        let mut conditions: Vec<Condition> = Vec::new();
-        match (self.city_id, &country, &partner) {
-            (Some(city), _, Some(partner)) => {
-                conditions.push(queries::city_with_partner_in(city, partner))
-            }
-            (Some(city), _, None) => conditions.push(queries::involves(city)),
-            _ => {}
-        }
-        match (&country, &partner, self.city_id) {
-            (Some(country), Some(partner), None) => {
-                conditions.push(queries::between_countries(country, partner))
-            }
-            (Some(country), _, _) => conditions.push(queries::in_country(country)),
-            (None, Some(partner), None) => conditions.push(queries::in_country(partner)),
-            _ => {}
-        }
-        if let Some(kind) = self.kind {
-            conditions.push(Box::new(
-                crate::db::schema::twinnings::kind.eq(kind.as_str()),
-            ));
-        }
-        if let Some(status) = self.status {
-            conditions.push(Box::new(
-                crate::db::schema::twinnings::status.eq(status.as_str()),
-            ));
-        }
-        if let Some(after) = after {
-            conditions.push(queries::established_from(after));
-        }
-        if let Some(before) = before {
-            conditions.push(queries::established_until(before));
-        }
-        if let Some(since) = dormant {
-            conditions.push(queries::dormant_since(since));
-        }
-        Ok(conditions)
     }
 }
 
@@ -183,8 +93,6 @@ pub async fn list_twinnings(
     Ok(web::Json(TwinningPage { items, next_cursor }))
 }
 
-use diesel::{Connection, ExpressionMethods};
-
 /// Register a twinning between two cities.
 #[utoipa::path(
     post, path = "/api/v1/twinnings", tag = "twinnings",
@@ -208,29 +116,16 @@ pub async fn create_twinning(
     body: ValidJson<NewTwinning>,
 ) -> Result<HttpResponse, AppError> {
     let city_ids = body.0.city_ids.clone().unwrap_or_default();
-    let today = crate::clock::today();
-    let values = validate_new(body.0, today, crate::clock::now())?;
+    let values = validate_new(body.0, crate::clock::today(), crate::clock::now())?;
     principal.require_pair(
         values.city_low_id,
         values.city_high_id,
         "a twinning of two other cities",
     )?;
     let twinning = db
-        .write(move |conn| {
-            conn.transaction(|conn| {
-                let row = queries::insert(conn, &values, &city_ids, None)?;
-                let twinning = one(render(conn, vec![row], today)?)?;
-                record(
-                    conn,
-                    &principal,
-                    Entity::Twinning,
-                    twinning.id,
-                    Action::Create,
-                    None,
-                    Some(&twinning),
-                )?;
-                Ok(twinning)
-            })
+        .transaction(move |conn| {
+            let row = queries::insert(conn, &values, &city_ids, None)?;
+            audit::created::<Twinning>(conn, &principal, row)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -260,16 +155,10 @@ pub async fn get_twinning(
     let twinning = db
         .read_quick(move |conn| {
             let row = queries::find(conn, id)?;
-            one(render(conn, vec![row], today)?)
+            super::view::render_one(conn, row, today)
         })
         .await?;
     Ok(web::Json(twinning))
-}
-
-fn one(mut items: Vec<Twinning>) -> Result<Twinning, AppError> {
-    items
-        .pop()
-        .ok_or_else(|| AppError::internal("twinning not rendered"))
 }
 
 /// Change a twinning; a new `status` is recorded in its history with `status_since` and `status_reason`.
@@ -298,34 +187,18 @@ pub async fn update_twinning(
 ) -> Result<web::Json<Twinning>, AppError> {
     let id = id.into_inner();
     let patch = body.0;
-    let today = crate::clock::today();
     let twinning = db
-        .write(move |conn| {
-            conn.transaction(|conn| {
-                queries::lock(conn, id)?;
-                let current = queries::find(conn, id)?;
-                principal.require_pair(
-                    current.city_low_id,
-                    current.city_high_id,
-                    &format!("twinning {id}"),
-                )?;
-                let before = one(render(conn, vec![current.clone()], today)?)?;
-                // A body invalid in itself is refused as such, whatever its precondition.
-                let values = validate_patch(&current, patch, today, crate::clock::now())?;
-                if_match.check(&before)?;
-                let row = queries::update(conn, id, &values)?;
-                let after = one(render(conn, vec![row], today)?)?;
-                record(
-                    conn,
-                    &principal,
-                    Entity::Twinning,
-                    id,
-                    Action::Update,
-                    Some(&before),
-                    Some(&after),
-                )?;
-                Ok(after)
-            })
+        .transaction(move |conn| {
+            audit::update::<Twinning, _>(
+                conn,
+                &principal,
+                id,
+                &if_match,
+                |current, _| {
+                    validate_patch(current, patch, crate::clock::today(), crate::clock::now())
+                },
+                |conn, values| queries::update(conn, id, &values),
+            )
         })
         .await?;
     Ok(web::Json(twinning))
@@ -363,14 +236,8 @@ pub async fn delete_twinning(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let cascade = query.0.cascade.unwrap_or(false);
-    db.write(move |conn| {
-        conn.transaction(|conn| {
-            queries::lock(conn, id)?;
-            let current = queries::find(conn, id)?;
-            principal.require_pair(current.city_low_id, current.city_high_id, &format!("twinning {id}"))?;
-            let today = crate::clock::today();
-            let before = one(render(conn, vec![current], today)?)?;
-            if_match.check(&before)?;
+    db.transaction(move |conn| {
+        audit::delete::<Twinning>(conn, &principal, id, &if_match, |conn, _| {
             let events = crate::events::queries::count_for_twinning(conn, id)?;
             if events > 0 && !cascade {
                 return Err(AppError::conflict(
@@ -378,12 +245,12 @@ pub async fn delete_twinning(
                     format!("twinning {id} has {events} exchange event(s); delete them first or pass cascade=true"),
                 ));
             }
-            for event in crate::events::handlers::twinning_events_for_deletion(conn, id)? {
-                record(conn, &principal, Entity::Event, event.id, Action::Delete, Some(&event), None)?;
+            let rows = crate::events::queries::of_twinning_all(conn, id)?;
+            for event in crate::events::view::render(conn, rows)? {
+                audit::deleted(conn, &principal, &event)?;
             }
             crate::events::queries::delete_for_twinning(conn, id)?;
-            queries::delete(conn, id)?;
-            record(conn, &principal, Entity::Twinning, id, Action::Delete, Some(&before), None)
+            queries::delete(conn, id)
         })
     })
     .await?;
@@ -445,12 +312,15 @@ pub async fn list_city_twinnings(
                 .into_iter()
                 .zip(partner_ids)
                 .filter_map(|(row, partner)| {
-                    partners.remove(&partner).map(|p| CityTwinning {
-                        twinning: to_twinning(row, &summaries, today),
-                        partner: City::from(p),
-                    })
+                    let partner = partners.remove(&partner)?;
+                    Some(
+                        to_twinning(row, &summaries, today).map(|twinning| CityTwinning {
+                            twinning,
+                            partner: City::from(partner),
+                        }),
+                    )
                 })
-                .collect();
+                .collect::<Result<_, AppError>>()?;
             Ok(CityTwinningPage { items, next_cursor })
         })
         .await?;

@@ -1,5 +1,6 @@
 //! Twinnings: `/api/v1/twinnings` and `/api/v1/cities/{id}/twinnings`.
 
+pub mod filter;
 pub mod handlers;
 pub mod model;
 pub mod queries;

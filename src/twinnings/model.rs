@@ -2,6 +2,7 @@
 
 use crate::cities::model::City;
 use crate::dates::PartialDate;
+use crate::db::text::JsonText;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -28,21 +29,6 @@ pub enum TwinningStatus {
     Ended,
 }
 
-/// `as_str` and `from_text` for an enum stored as text.
-#[macro_export]
-macro_rules! text_enum {
-    ($t:ty { $($variant:ident = $text:literal),* $(,)? }) => {
-        impl $t {
-            pub fn as_str(&self) -> &'static str {
-                match self { $(Self::$variant => $text),* }
-            }
-            pub fn from_text(text: &str) -> Option<Self> {
-                match text { $($text => Some(Self::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 crate::text_enum!(TwinningKind {
     SisterCity = "sister_city",
     TwinTown = "twin_town",
@@ -64,18 +50,18 @@ pub struct TwinningRow {
     pub id: i64,
     pub city_low_id: i64,
     pub city_high_id: i64,
-    pub kind: String,
-    pub status: String,
-    pub established: Option<String>,
+    pub kind: TwinningKind,
+    pub status: TwinningStatus,
+    pub established: Option<PartialDate>,
     pub established_year: Option<i32>,
     pub established_md: i32,
-    pub ended: Option<String>,
+    pub ended: Option<PartialDate>,
     pub notes: Option<String>,
-    pub source_urls: String,
-    pub status_history: String,
+    pub source_urls: JsonText<Vec<String>>,
+    pub status_history: JsonText<Vec<StatusChange>>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    pub last_exchange: Option<String>,
+    pub last_exchange: Option<PartialDate>,
     pub last_exchange_last: Option<i32>,
 }
 
@@ -239,6 +225,26 @@ pub struct TwinningValues {
     pub source_urls: String,
     pub status_history: String,
     pub updated_at: NaiveDateTime,
+}
+
+impl TwinningRow {
+    /// The row as the values that would write it again.
+    pub fn values(&self) -> Result<TwinningValues, serde_json::Error> {
+        Ok(TwinningValues {
+            city_low_id: self.city_low_id,
+            city_high_id: self.city_high_id,
+            kind: self.kind.as_str().to_string(),
+            status: self.status.as_str().to_string(),
+            established: self.established.map(|d| d.to_string()),
+            established_year: self.established_year,
+            established_md: self.established_md,
+            ended: self.ended.map(|d| d.to_string()),
+            notes: self.notes.clone(),
+            source_urls: serde_json::to_string(&self.source_urls.0)?,
+            status_history: serde_json::to_string(&self.status_history.0)?,
+            updated_at: self.updated_at,
+        })
+    }
 }
 
 /// One page of twinnings.

@@ -96,19 +96,13 @@ pub fn validate_patch(
     let mut draft = Draft {
         low: current.city_low_id,
         high: current.city_high_id,
-        kind: TwinningKind::from_text(&current.kind).unwrap_or(TwinningKind::SisterCity),
-        status: TwinningStatus::from_text(&current.status).unwrap_or(TwinningStatus::Active),
-        established: current
-            .established
-            .as_deref()
-            .and_then(|d| PartialDate::parse(d).ok()),
-        ended: current
-            .ended
-            .as_deref()
-            .and_then(|d| PartialDate::parse(d).ok()),
+        kind: current.kind,
+        status: current.status,
+        established: current.established,
+        ended: current.ended,
         notes: current.notes.clone(),
-        source_urls: serde_json::from_str(&current.source_urls).unwrap_or_default(),
-        history: serde_json::from_str(&current.status_history).unwrap_or_default(),
+        source_urls: current.source_urls.0.clone(),
+        history: current.status_history.0.clone(),
     };
     if let Some(kind) = patch.kind {
         draft.kind = kind;

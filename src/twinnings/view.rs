@@ -1,9 +1,12 @@
 //! From rows to the JSON a client gets: embedded cities, derived anniversaries.
 
-use super::model::{
-    AnniversaryDate, CitySummary, Twinning, TwinningKind, TwinningRow, TwinningStatus,
-};
+use super::model::{AnniversaryDate, CitySummary, Twinning, TwinningRow, TwinningStatus};
+use super::queries;
+use crate::changes::{Audited, Entity};
 use crate::dates::PartialDate;
+use crate::db::{DbConnection, distinct_ids};
+use crate::error::AppError;
+use crate::tokens::Principal;
 use chrono::{Datelike, NaiveDate};
 use std::collections::HashMap;
 
@@ -19,60 +22,95 @@ pub fn next_anniversary(established: PartialDate, today: NaiveDate) -> Anniversa
     }
 }
 
-pub fn established(row: &TwinningRow) -> Option<PartialDate> {
-    row.established
-        .as_deref()
-        .and_then(|d| PartialDate::parse(d).ok())
+/// Embeds the cities of each row (one query for the whole page).
+pub fn render(
+    conn: &mut DbConnection,
+    rows: Vec<TwinningRow>,
+    today: NaiveDate,
+) -> Result<Vec<Twinning>, AppError> {
+    let cities = queries::summaries(conn, &city_ids(&rows))?;
+    rows.into_iter()
+        .map(|r| to_twinning(r, &cities, today))
+        .collect()
+}
+
+/// One twinning, rendered.
+pub fn render_one(
+    conn: &mut DbConnection,
+    row: TwinningRow,
+    today: NaiveDate,
+) -> Result<Twinning, AppError> {
+    let cities = queries::summaries(conn, &distinct_ids(pair(&row)))?;
+    to_twinning(row, &cities, today)
+}
+
+impl Audited for Twinning {
+    const ENTITY: Entity = Entity::Twinning;
+    type Row = TwinningRow;
+
+    fn lock(conn: &mut DbConnection, id: i64) -> Result<TwinningRow, AppError> {
+        queries::lock(conn, id)?;
+        queries::find(conn, id)
+    }
+
+    fn authorize(principal: &Principal, id: i64, row: &TwinningRow) -> Result<(), AppError> {
+        principal.require_pair(row.city_low_id, row.city_high_id, &format!("twinning {id}"))
+    }
+
+    fn render(conn: &mut DbConnection, row: TwinningRow) -> Result<Twinning, AppError> {
+        render_one(conn, row, crate::clock::today())
+    }
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+}
+
+/// The city ids a set of twinnings refers to.
+pub fn city_ids<'a>(rows: impl IntoIterator<Item = &'a TwinningRow>) -> Vec<i64> {
+    distinct_ids(rows.into_iter().flat_map(pair))
+}
+
+fn pair(row: &TwinningRow) -> [i64; 2] {
+    [row.city_low_id, row.city_high_id]
+}
+
+/// The embedded summary of a city that a row refers to. Foreign keys keep
+/// every such city in place, so a missing one is an internal error.
+pub fn summary(cities: &HashMap<i64, CitySummary>, id: i64) -> Result<CitySummary, AppError> {
+    cities
+        .get(&id)
+        .cloned()
+        .ok_or_else(|| AppError::internal(format!("city {id} of a stored row is missing")))
 }
 
 pub fn to_twinning(
     row: TwinningRow,
     cities: &HashMap<i64, CitySummary>,
     today: NaiveDate,
-) -> Twinning {
-    let summary = |id: i64| {
-        cities.get(&id).cloned().unwrap_or(CitySummary {
-            id,
-            name: String::new(),
-            country_code: String::new(),
-        })
-    };
-    let status = TwinningStatus::from_text(&row.status).unwrap_or(TwinningStatus::Active);
-    let established = established(&row);
-    Twinning {
+) -> Result<Twinning, AppError> {
+    let status = row.status;
+    Ok(Twinning {
         id: row.id,
-        cities: vec![summary(row.city_low_id), summary(row.city_high_id)],
-        kind: TwinningKind::from_text(&row.kind).unwrap_or(TwinningKind::SisterCity),
+        cities: vec![
+            summary(cities, row.city_low_id)?,
+            summary(cities, row.city_high_id)?,
+        ],
+        kind: row.kind,
         status,
-        established,
-        ended: row
-            .ended
-            .as_deref()
-            .and_then(|d| PartialDate::parse(d).ok()),
-        status_history: serde_json::from_str(&row.status_history).unwrap_or_default(),
+        established: row.established,
+        ended: row.ended,
+        status_history: row.status_history.into_inner(),
         notes: row.notes,
-        source_urls: serde_json::from_str(&row.source_urls).unwrap_or_default(),
-        next_anniversary: established
+        source_urls: row.source_urls.into_inner(),
+        next_anniversary: row
+            .established
             .filter(|_| status != TwinningStatus::Ended)
             .map(|d| next_anniversary(d, today)),
-        last_exchange: row
-            .last_exchange
-            .as_deref()
-            .and_then(|d| PartialDate::parse(d).ok()),
+        last_exchange: row.last_exchange,
         created_at: row.created_at.and_utc(),
         updated_at: row.updated_at.and_utc(),
-    }
-}
-
-/// The city ids a set of twinnings refers to.
-pub fn city_ids<'a>(rows: impl IntoIterator<Item = &'a TwinningRow>) -> Vec<i64> {
-    let mut ids: Vec<i64> = rows
-        .into_iter()
-        .flat_map(|r| [r.city_low_id, r.city_high_id])
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
+    })
 }
 
 #[cfg(test)]
