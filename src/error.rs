@@ -157,6 +157,20 @@ impl AppError {
         )
     }
 
+    /// For a terminal: the detail, with each offending field.
+    pub fn describe(&self) -> String {
+        let fields: Vec<String> = self
+            .errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        if fields.is_empty() {
+            self.detail.clone()
+        } else {
+            format!("{} ({})", self.detail, fields.join("; "))
+        }
+    }
+
     pub fn problem(&self) -> Problem {
         Problem {
             type_: "about:blank".into(),

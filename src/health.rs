@@ -46,3 +46,8 @@ pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Health>, AppError> {
         status: "ready".into(),
     }))
 }
+
+/// The operations above, for the API document (`crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(healthz, readyz,))]
+pub struct Paths;

@@ -294,3 +294,8 @@ mod tests {
         assert!((west[0][1][1] - lat).abs() < 1e-9);
     }
 }
+
+/// The operations above, for the API document (`crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(twinnings_geojson, cities_geojson,))]
+pub struct Paths;

@@ -1,13 +1,13 @@
 //! The OpenAPI document, generated from the handlers and types.
 
-use crate::anniversaries::{handlers as anniversaries, model as anniversary};
-use crate::changes::{handlers as change_handlers, model as change};
-use crate::cities::{handlers as cities, model as city};
+use crate::anniversaries::model as anniversary;
+use crate::changes::model as change;
+use crate::cities::model as city;
 use crate::error::{FieldError, Problem};
-use crate::events::{handlers as events, model as event};
+use crate::events::model as event;
 use crate::health;
-use crate::tokens::{handlers as tokens, model as token};
-use crate::twinnings::{handlers as twinnings, model as twinning};
+use crate::tokens::model as token;
+use crate::twinnings::model as twinning;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -401,43 +401,6 @@ public; every write needs `Authorization: Bearer <token>`. Every list answers \
         license(name = "MIT", identifier = "MIT"),
     ),
     servers((url = "/", description = "The server this document is served from")),
-    paths(
-        cities::list_cities,
-        cities::create_city,
-        cities::get_city,
-        cities::update_city,
-        cities::delete_city,
-        twinnings::list_city_twinnings,
-        twinnings::list_twinnings,
-        twinnings::create_twinning,
-        twinnings::get_twinning,
-        twinnings::update_twinning,
-        twinnings::delete_twinning,
-        events::twinning_events,
-        events::create_event,
-        events::city_events,
-        events::list_events,
-        events::get_event,
-        events::update_event,
-        events::delete_event,
-        change_handlers::city_history,
-        change_handlers::twinning_history,
-        change_handlers::event_history,
-        change_handlers::list_changes,
-        tokens::create_token,
-        tokens::list_tokens,
-        tokens::revoke_token,
-        crate::transfer::http::import_cities,
-        crate::transfer::http::import_twinnings,
-        crate::transfer::http::import_events,
-        crate::maps::twinnings_geojson,
-        crate::maps::cities_geojson,
-        anniversaries::next_anniversaries,
-        anniversaries::list_anniversaries,
-        anniversaries::anniversary_feed,
-        health::healthz,
-        health::readyz,
-    ),
     components(schemas(
         Problem, FieldError, health::Health,
         city::City, city::CityListItem, city::NewCity, city::CityPatch, city::CityPage,
@@ -462,13 +425,31 @@ public; every write needs `Authorization: Bearer <token>`. Every list answers \
         (name = "tokens", description = "Access tokens (admins only)"),
         (name = "health", description = "Probes for operators"),
     ),
-    modifiers(&BearerToken, &Caching, &FieldRules)
 )]
 pub struct ApiDoc;
 
-/// The document as served at `/openapi.json` and committed in `openapi/openapi.json`.
+/// The document as served at `/openapi.json` and committed in `openapi/openapi.json`:
+/// each module's operations, in this order, then what the modifiers add.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut document = ApiDoc::openapi();
+    for part in [
+        crate::cities::Paths::openapi(),
+        crate::twinnings::Paths::openapi(),
+        crate::events::Paths::openapi(),
+        crate::changes::Paths::openapi(),
+        crate::tokens::Paths::openapi(),
+        crate::transfer::http::Paths::openapi(),
+        crate::maps::Paths::openapi(),
+        crate::anniversaries::Paths::openapi(),
+        crate::health::Paths::openapi(),
+    ] {
+        document.merge(part);
+    }
+    let modifiers: [&dyn Modify; 3] = [&BearerToken, &Caching, &FieldRules];
+    for modifier in modifiers {
+        modifier.modify(&mut document);
+    }
+    document
 }
 
 pub fn to_pretty_json() -> String {

@@ -25,3 +25,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed("GET"))),
     );
 }
+
+/// The operations above, for the API document (`crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    handlers::next_anniversaries,
+    handlers::list_anniversaries,
+    handlers::anniversary_feed,
+))]
+pub struct Paths;

@@ -35,3 +35,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed("GET"))),
     );
 }
+
+/// The operations above, for the API document (`crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    handlers::city_history,
+    handlers::twinning_history,
+    handlers::event_history,
+    handlers::list_changes,
+))]
+pub struct Paths;

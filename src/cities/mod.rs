@@ -26,3 +26,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed("GET, PATCH, DELETE"))),
     );
 }
+
+/// The operations above, for the API document (`crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    handlers::list_cities,
+    handlers::create_city,
+    handlers::get_city,
+    handlers::update_city,
+    handlers::delete_city,
+))]
+pub struct Paths;

@@ -34,3 +34,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed("GET"))),
     );
 }
+
+/// The operations above, for the API document (`crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    handlers::twinning_events,
+    handlers::create_event,
+    handlers::city_events,
+    handlers::list_events,
+    handlers::get_event,
+    handlers::update_event,
+    handlers::delete_event,
+))]
+pub struct Paths;

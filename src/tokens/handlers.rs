@@ -1,7 +1,6 @@
 //! `/api/v1/tokens`: tokens for admins. Never cached, never showing a secret twice.
 
-use super::auth::Principal;
-use super::model::{CreatedToken, NewToken, TokenPage};
+use super::model::{CreatedToken, NewToken, Principal, TokenPage};
 use super::queries;
 use crate::db::Db;
 use crate::error::{AppError, Problem};

@@ -1,12 +1,13 @@
 //! Who may write: admin tokens and tokens scoped to cities.
 
 pub mod auth;
+pub mod cli;
 pub mod handlers;
 pub mod model;
 pub mod queries;
 pub mod secret;
 
-pub use auth::Principal;
+pub use model::Principal;
 
 use crate::http::fallback::method_not_allowed;
 use actix_web::web;
@@ -24,3 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed("DELETE"))),
     );
 }
+
+/// The operations above, for the API document (`crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(handlers::create_token, handlers::list_tokens, handlers::revoke_token,))]
+pub struct Paths;

@@ -1,5 +1,6 @@
 //! Access tokens as stored and as shown (never with their secret, but once).
 
+use crate::error::AppError;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -66,4 +67,67 @@ pub struct CreatedToken {
 pub struct TokenPage {
     pub items: Vec<Token>,
     pub next_cursor: Option<String>,
+}
+
+/// The holder of the bearer token of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// `None` for writes made from the command line.
+    pub token_id: Option<i64>,
+    pub name: String,
+    pub admin: bool,
+    /// The cities a city token may edit.
+    pub cities: Vec<i64>,
+}
+
+impl Principal {
+    /// The command line, which holds the database itself.
+    pub fn command_line(what: &str) -> Principal {
+        Principal {
+            token_id: None,
+            name: format!("command line: {what}"),
+            admin: true,
+            cities: Vec::new(),
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.admin {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(format!(
+                "token \"{}\" is scoped to cities; this needs an admin token",
+                self.name
+            )))
+        }
+    }
+
+    /// May edit this city (and what involves it).
+    pub fn may_edit_city(&self, city_id: i64) -> bool {
+        self.admin || self.cities.contains(&city_id)
+    }
+
+    pub fn require_city(&self, city_id: i64) -> Result<(), AppError> {
+        if self.may_edit_city(city_id) {
+            Ok(())
+        } else {
+            Err(self.out_of_scope(&format!("city {city_id}")))
+        }
+    }
+
+    /// May edit what involves at least one of the two cities.
+    pub fn require_pair(&self, a: i64, b: i64, what: &str) -> Result<(), AppError> {
+        if self.may_edit_city(a) || self.may_edit_city(b) {
+            Ok(())
+        } else {
+            Err(self.out_of_scope(what))
+        }
+    }
+
+    fn out_of_scope(&self, what: &str) -> AppError {
+        AppError::forbidden(format!(
+            "token \"{}\" may edit only cities {:?} and what involves them, not {what}",
+            self.name, self.cities
+        ))
+    }
 }

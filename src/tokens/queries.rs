@@ -1,7 +1,6 @@
 //! Creating, listing, revoking and checking tokens.
 
-use super::auth::Principal;
-use super::model::{Token, TokenRow};
+use super::model::{Principal, Token, TokenRow};
 use super::secret;
 use crate::db::DbConnection;
 use crate::db::schema::{cities, token_cities, tokens};

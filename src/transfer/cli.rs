@@ -24,10 +24,6 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-fn describe(error: crate::error::AppError) -> String {
-    error.detail
-}
-
 pub fn import_file(database_url: &str, args: &ImportArgs) -> Result<ImportReport, String> {
     let path = args.file.to_string_lossy().to_string();
     let format = args
@@ -85,7 +81,7 @@ pub fn import_file(database_url: &str, args: &ImportArgs) -> Result<ImportReport
             ));
         },
     )
-    .map_err(describe)?;
+    .map_err(|e| e.describe())?;
     bar.finish_and_clear();
     Ok(report)
 }
@@ -137,7 +133,7 @@ pub fn export(database_url: &str, args: &ExportArgs) -> Result<(), String> {
             BufWriter::new(std::io::stdout().lock()),
         ),
     }
-    .map_err(describe)?;
+    .map_err(|e| e.describe())?;
     eprintln!("exported {count} {:?}", args.kind);
     Ok(())
 }

@@ -263,3 +263,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed("POST"))),
     );
 }
+
+/// The operations above, for the API document (`crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(import_cities, import_twinnings, import_events,))]
+pub struct Paths;

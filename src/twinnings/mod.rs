@@ -30,3 +30,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(method_not_allowed("GET"))),
     );
 }
+
+/// The operations above, for the API document (`crate::openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    handlers::list_city_twinnings,
+    handlers::list_twinnings,
+    handlers::create_twinning,
+    handlers::get_twinning,
+    handlers::update_twinning,
+    handlers::delete_twinning,
+))]
+pub struct Paths;
