@@ -230,7 +230,16 @@ impl From<DieselError> for AppError {
                     "is out of the allowed range",
                 )])
             }
-            _ => AppError::internal(format!("database: {error}")),
+            _ => {
+                // A value that does not decode names its field, its cause beneath.
+                let mut cause = format!("database: {error}");
+                let mut source = std::error::Error::source(&error);
+                while let Some(inner) = source {
+                    cause.push_str(&format!(": {inner}"));
+                    source = inner.source();
+                }
+                AppError::internal(cause)
+            }
         }
     }
 }

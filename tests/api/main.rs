@@ -20,5 +20,6 @@ mod openapi;
 mod process;
 mod search;
 mod seed;
+mod stored;
 mod transfer;
 mod twinnings;

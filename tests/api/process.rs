@@ -22,6 +22,11 @@ fn free_port() -> u16 {
 }
 
 async fn start(url: &str, port: u16) -> Child {
+    start_logging(url, port, Stdio::null()).await
+}
+
+/// Starts the binary with its log (standard error) going to `log`.
+async fn start_logging(url: &str, port: u16, log: Stdio) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_twinning"))
         .arg("serve")
         .env("DATABASE_URL", url)
@@ -29,7 +34,7 @@ async fn start(url: &str, port: u16) -> Child {
         .env("RUST_LOG", "warn")
         .env("WORKERS", "2")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let client = reqwest::Client::new();
@@ -222,4 +227,49 @@ async fn sigterm_lets_in_flight_requests_finish_and_exits_cleanly() {
         .send()
         .await;
     assert!(after.is_err(), "new connections are refused once stopped");
+}
+
+#[actix_web::test]
+async fn a_stored_value_that_does_not_decode_is_logged_with_its_cause() {
+    use diesel::connection::SimpleConnection;
+    let database = fresh_database();
+    let url = raw_url(&database.url);
+    let mut conn = database.url.establish().unwrap();
+    twinning::db::run_migrations(&mut conn).unwrap();
+    twinning::seed::demo(&mut conn).unwrap();
+    conn.batch_execute(
+        "UPDATE twinnings SET source_urls = 'https://example.org' WHERE id = (SELECT MIN(id) FROM twinnings)",
+    )
+    .unwrap();
+    let id: i64 = {
+        use diesel::prelude::*;
+        use twinning::db::schema::twinnings;
+        twinnings::table
+            .select(diesel::dsl::min(twinnings::id))
+            .first::<Option<i64>>(&mut conn)
+            .unwrap()
+            .unwrap()
+    };
+    drop(conn);
+    let log_dir = tempfile::tempdir().unwrap();
+    let log_path = log_dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let port = free_port();
+    let mut server = start_logging(&url, port, Stdio::from(log)).await;
+    let response = reqwest::get(format!("http://127.0.0.1:{port}/api/v1/twinnings/{id}"))
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(
+        (status, body["code"].clone()),
+        (500, json!("internal_error"))
+    );
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logged.contains("internal error") && logged.contains("stored JSON does not decode"),
+        "the cause is in the log: {logged}"
+    );
 }
