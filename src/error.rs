@@ -28,6 +28,83 @@ impl FieldError {
     }
 }
 
+/// The stable, machine-readable `code` of a problem document.
+///
+/// `invalid_parameter` (400) names a query or path parameter; `malformed_json`
+/// and `malformed_body` (400) a body that cannot be read; `empty_body` (400) an
+/// import without a file; `unauthorized` (401); `forbidden` (403); `not_found`
+/// and `deleted` (404); `method_not_allowed` (405); `request_timeout` (408);
+/// `conflict`, `city_exists`, `city_in_use`, `twinning_exists`,
+/// `twinning_has_events` and `event_has_replies` (409); `precondition_failed`
+/// (412); `payload_too_large` (413); `unsupported_media_type` (415);
+/// `validation_failed` and `nothing_imported` (422); `internal_error` (500);
+/// `database_unavailable` (503); `bad_request` for any other 4xx.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    InvalidParameter,
+    MalformedBody,
+    MalformedJson,
+    EmptyBody,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Deleted,
+    MethodNotAllowed,
+    RequestTimeout,
+    Conflict,
+    CityExists,
+    CityInUse,
+    TwinningExists,
+    TwinningHasEvents,
+    EventHasReplies,
+    PreconditionFailed,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    NothingImported,
+    InternalError,
+    DatabaseUnavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::InvalidParameter => "invalid_parameter",
+            ErrorCode::MalformedBody => "malformed_body",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::EmptyBody => "empty_body",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Deleted => "deleted",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::RequestTimeout => "request_timeout",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::CityExists => "city_exists",
+            ErrorCode::CityInUse => "city_in_use",
+            ErrorCode::TwinningExists => "twinning_exists",
+            ErrorCode::TwinningHasEvents => "twinning_has_events",
+            ErrorCode::EventHasReplies => "event_has_replies",
+            ErrorCode::PreconditionFailed => "precondition_failed",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::NothingImported => "nothing_imported",
+            ErrorCode::InternalError => "internal_error",
+            ErrorCode::DatabaseUnavailable => "database_unavailable",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An error, as every endpoint answers it (RFC 9457 problem details).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
@@ -48,7 +125,7 @@ pub struct Problem {
     /// What went wrong, for a human.
     pub detail: String,
     /// Stable machine-readable code, e.g. `not_found`, `validation_failed`, `conflict`.
-    pub code: String,
+    pub code: ErrorCode,
     /// Every offending field, for validation errors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -60,7 +137,7 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct AppError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub existing: Option<String>,
@@ -69,7 +146,7 @@ pub struct AppError {
 }
 
 impl AppError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> AppError {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> AppError {
         AppError {
             status,
             code,
@@ -83,7 +160,7 @@ impl AppError {
     pub fn not_found(what: &str, id: impl fmt::Display) -> AppError {
         AppError::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
             format!("there is no {what} with id {id}"),
         )
     }
@@ -98,7 +175,7 @@ impl AppError {
             errors,
             ..AppError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
+                ErrorCode::ValidationFailed,
                 detail,
             )
         }
@@ -111,13 +188,13 @@ impl AppError {
             errors: vec![FieldError::new(field, message.clone())],
             ..AppError::new(
                 StatusCode::BAD_REQUEST,
-                "invalid_parameter",
+                ErrorCode::InvalidParameter,
                 format!("invalid parameter `{field}`: {message}"),
             )
         }
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> AppError {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> AppError {
         AppError::new(StatusCode::CONFLICT, code, detail)
     }
 
@@ -133,13 +210,13 @@ impl AppError {
         } else {
             r#"Bearer realm="twinning""#
         };
-        AppError::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+        AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, detail)
             .with_header(header::WWW_AUTHENTICATE, challenge)
     }
 
     /// 403: a valid token that may not do this.
     pub fn forbidden(detail: impl Into<String>) -> AppError {
-        AppError::new(StatusCode::FORBIDDEN, "forbidden", detail)
+        AppError::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, detail)
     }
 
     pub fn with_existing(mut self, path: String) -> AppError {
@@ -152,7 +229,7 @@ impl AppError {
         log::error!("internal error: {cause}");
         AppError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ErrorCode::InternalError,
             "the server failed to handle the request; it has been logged",
         )
     }
@@ -181,7 +258,7 @@ impl AppError {
                 .to_string(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_string(),
+            code: self.code,
             errors: self.errors.clone(),
             existing: self.existing.clone(),
         }
@@ -212,15 +289,17 @@ impl ResponseError for AppError {
 impl From<DieselError> for AppError {
     fn from(error: DieselError) -> AppError {
         match &error {
-            DieselError::NotFound => {
-                AppError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
-            }
+            DieselError::NotFound => AppError::new(
+                StatusCode::NOT_FOUND,
+                ErrorCode::NotFound,
+                "no such resource",
+            ),
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::conflict("conflict", "the resource already exists")
+                AppError::conflict(ErrorCode::Conflict, "the resource already exists")
             }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 AppError::conflict(
-                    "conflict",
+                    ErrorCode::Conflict,
                     "the change would break a reference between resources",
                 )
             }
@@ -249,7 +328,7 @@ impl From<diesel::r2d2::PoolError> for AppError {
         log::error!("database pool: {error}");
         AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
+            ErrorCode::DatabaseUnavailable,
             "the database is not available; try again shortly",
         )
     }

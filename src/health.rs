@@ -1,7 +1,7 @@
 //! Liveness and readiness probes for operators.
 
 use crate::db::Db;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, ErrorCode, Problem};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use diesel::connection::SimpleConnection;
@@ -36,7 +36,7 @@ pub async fn readyz(db: web::Data<Db>) -> Result<web::Json<Health>, AppError> {
             log::error!("readiness check: {e}");
             AppError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
+                ErrorCode::DatabaseUnavailable,
                 "the database does not answer",
             )
         })

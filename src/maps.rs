@@ -6,7 +6,7 @@ use crate::cities::filter::city_filter;
 use crate::cities::model::CityRow;
 use crate::cities::queries::{self as city_queries, CityKey};
 use crate::db::Db;
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 use crate::http::{PageParams, ValidQuery, paginate};
 use crate::twinnings::filter::TwinningFilter;
 use crate::twinnings::model::{TwinningKind, TwinningStatus};
@@ -93,7 +93,6 @@ pub struct TwinningMapQuery {
     responses(
         (status = 200, description = "A FeatureCollection of LineStrings (properties: id, kind, status, established, city_ids, city_names, country_codes), with the foreign members `omitted_without_coordinates` and `next_cursor`. A pair whose shorter way crosses the antimeridian is a MultiLineString cut there in two (RFC 7946, 3.1.9).",
             content_type = "application/geo+json", body = Object),
-        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn twinnings_geojson(
@@ -183,7 +182,6 @@ pub struct CityMapQuery {
     responses(
         (status = 200, description = "A FeatureCollection of Points (properties: id, name, names, country_code, population), with the foreign members `omitted_without_coordinates` and `next_cursor`",
             content_type = "application/geo+json", body = Object),
-        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn cities_geojson(

@@ -5,7 +5,7 @@ use super::model::{Anniversary, AnniversaryDatePage, AnniversaryPage};
 use super::queries::{self, AnniversaryKey, Window};
 use crate::db::Db;
 use crate::db::schema::twinnings;
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 use crate::http::{PageParams, ValidQuery, paginate, params};
 use crate::twinnings::model::{TwinningKind, TwinningStatus};
 use crate::twinnings::queries::{Condition, find as find_twinning, in_country, involves};
@@ -178,7 +178,6 @@ async fn anniversaries(
     params(AnniversaryQuery),
     responses(
         (status = 200, description = "One page of anniversaries in date order", body = AnniversaryPage),
-        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_anniversaries(
@@ -207,7 +206,6 @@ pub async fn list_anniversaries(
         (status = 200, description = "One all-day event per anniversary (at most 5000); a year-precision \
 start is shown on 1 January and a month-precision one on the 1st, with a note saying so",
             content_type = "text/calendar", body = String),
-        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn anniversary_feed(
@@ -244,8 +242,6 @@ pub struct NextAnniversariesQuery {
     params(("id" = i64, Path, description = "Twinning id"), NextAnniversariesQuery),
     responses(
         (status = 200, description = "The next anniversaries; none without a start date or once ended", body = AnniversaryDatePage),
-        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn next_anniversaries(

@@ -4,7 +4,7 @@ use super::model::{Change, ChangeAuthor, ChangePage, ChangeRow, Entity};
 use super::queries::{self, ChangeFilter};
 use crate::db::text::JsonText;
 use crate::db::{Db, DbConnection};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::http::{Cursor, PageParams, ValidQuery};
 use actix_web::http::{StatusCode, header};
 use actix_web::web;
@@ -48,7 +48,6 @@ pub struct ChangeQuery {
     params(ChangeQuery),
     responses(
         (status = 200, description = "The changes after the cursor, oldest first", body = ChangePage),
-        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_changes(
@@ -138,7 +137,7 @@ fn deleted_problem(entity: Entity, id: i64) -> AppError {
     let feed = format!("/api/v1/changes?entity={}&entity_id={id}", entity.as_str());
     AppError::new(
         StatusCode::NOT_FOUND,
-        "deleted",
+        ErrorCode::Deleted,
         format!(
             "{} {id} was deleted; its changes, the deletion included, stay in the change feed: {feed}",
             entity.as_str()
@@ -153,7 +152,6 @@ fn deleted_problem(entity: Entity, id: i64) -> AppError {
     params(("id" = i64, Path, description = "City id"), HistoryQuery),
     responses(
         (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
-        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Nothing was ever recorded for this id (code `not_found`), or it was deleted (code `deleted`)", body = Problem, content_type = "application/problem+json",
             headers(("Link" = String, description = "With code `deleted`: its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
     )
@@ -174,7 +172,6 @@ pub async fn city_history(
     params(("id" = i64, Path, description = "Twinning id"), HistoryQuery),
     responses(
         (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
-        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Nothing was ever recorded for this id (code `not_found`), or it was deleted (code `deleted`)", body = Problem, content_type = "application/problem+json",
             headers(("Link" = String, description = "With code `deleted`: its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
     )
@@ -195,7 +192,6 @@ pub async fn twinning_history(
     params(("id" = i64, Path, description = "Event id"), HistoryQuery),
     responses(
         (status = 200, description = "One page of its changes, oldest first", body = ChangePage),
-        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Nothing was ever recorded for this id (code `not_found`), or it was deleted (code `deleted`)", body = Problem, content_type = "application/problem+json",
             headers(("Link" = String, description = "With code `deleted`: its changes in the change feed, as `</api/v1/changes?entity=…&entity_id=…>; rel=\"alternate\"`"))),
     )

@@ -39,7 +39,6 @@ pub struct CityListQuery {
     params(CityListQuery),
     responses(
         (status = 200, description = "One page of cities, largest population first, then by id (without their alternate names)", body = CityPage),
-        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_cities(
@@ -71,13 +70,7 @@ pub async fn list_cities(
     responses(
         (status = 201, description = "The city was created", body = City,
             headers(("Location" = String, description = "Path of the new city"))),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another city has this `wikidata_id` or `geonames_id` (code `city_exists`, with `existing`)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid; each is named in `errors`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_city(
@@ -104,8 +97,6 @@ pub async fn create_city(
     params(("id" = i64, Path, description = "City id")),
     responses(
         (status = 200, description = "The city", body = City),
-        (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get_city(db: web::Data<Db>, id: web::Path<i64>) -> Result<web::Json<City>, AppError> {
@@ -122,14 +113,7 @@ pub async fn get_city(db: web::Data<Db>, id: web::Path<i64>) -> Result<web::Json
     security(("bearer_token" = [])),
     responses(
         (status = 200, description = "The city as changed", body = City),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Another city has this `wikidata_id` or `geonames_id`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid; each is named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another city has this `wikidata_id` or `geonames_id` (code `city_exists`, with `existing`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_city(
@@ -164,10 +148,6 @@ pub async fn update_city(
     security(("bearer_token" = [])),
     responses(
         (status = 204, description = "The city was removed"),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Twinnings or events still refer to the city (code `city_in_use`)", body = Problem, content_type = "application/problem+json"),
     )
 )]

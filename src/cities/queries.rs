@@ -5,7 +5,7 @@ use super::search;
 use super::validate::ValidCity;
 use crate::db::DbConnection;
 use crate::db::schema::{cities, city_search_tokens};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -103,7 +103,7 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
         .map_err(|e| match e {
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
                 AppError::conflict(
-                    "city_in_use",
+                    ErrorCode::CityInUse,
                     format!("city {id} is still referred to (by a twinning or an event); remove those first"),
                 )
             }
@@ -317,7 +317,7 @@ fn unique_conflict(conn: &mut DbConnection, error: DieselError, city: &CityValue
     };
     match existing {
         Some((field, value, id)) => AppError::conflict(
-            "city_exists",
+            ErrorCode::CityExists,
             format!("city {id} already has {field} {value}"),
         )
         .with_existing(format!("/api/v1/cities/{id}")),

@@ -90,8 +90,6 @@ async fn page_of(
     params(("id" = i64, Path, description = "Twinning id"), TimelineQuery),
     responses(
         (status = 200, description = "One page of the twinning's events, newest first", body = EventPage),
-        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn twinning_events(
@@ -119,8 +117,6 @@ pub async fn twinning_events(
     params(("id" = i64, Path, description = "City id"), TimelineQuery),
     responses(
         (status = 200, description = "One page of the city's events, newest first", body = EventPage),
-        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn city_events(
@@ -165,7 +161,6 @@ async fn city_page(
     params(EventListQuery),
     responses(
         (status = 200, description = "One page of events, newest first", body = EventPage),
-        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_events(
@@ -241,13 +236,7 @@ const LANGUAGE_ID_CAP: i64 = 2_000;
     responses(
         (status = 201, description = "The event was logged", body = Event,
             headers(("Location" = String, description = "Path of the new event"))),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid, the sender is not one of the pair, or the reply does not answer the other city of this twinning", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid, the sender is not one of the pair, or the reply does not answer the other city of this twinning (code `validation_failed`; each field in `errors`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_event(
@@ -284,8 +273,6 @@ pub async fn create_event(
     params(("id" = i64, Path, description = "Event id")),
     responses(
         (status = 200, description = "The event", body = Event),
-        (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such event", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get_event(
@@ -310,13 +297,7 @@ pub async fn get_event(
     security(("bearer_token" = [])),
     responses(
         (status = 200, description = "The event as changed", body = Event),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such event", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid, or the status change is not allowed (the message lists the allowed ones)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid, or the status change is not allowed (code `validation_failed`; the message lists the allowed ones)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_event(
@@ -352,10 +333,6 @@ pub async fn update_event(
     security(("bearer_token" = [])),
     responses(
         (status = 204, description = "The event was removed"),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such event", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Other events answer this one (code `event_has_replies`)", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -4,7 +4,7 @@
 use super::model::{EventRef, EventRow, EventStatus, EventValues};
 use crate::db::DbConnection;
 use crate::db::schema::{cities, event_languages, events, twinnings};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::twinnings::model::TwinningRow;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
@@ -203,7 +203,7 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
             .get_result(conn)?;
         if replies > 0 {
             return Err(AppError::conflict(
-                "event_has_replies",
+                ErrorCode::EventHasReplies,
                 format!(
                     "event {id} has {replies} repl{} answering it; delete those first",
                     if replies == 1 { "y" } else { "ies" }

@@ -1,7 +1,7 @@
 //! `ValidJson<T>`: a JSON body extractor whose every failure is a problem
 //! document naming the field (415, 413, 400 malformed, 422 wrong type/unknown field).
 
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
@@ -30,7 +30,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
                 let chunk = chunk.map_err(|e| {
                     AppError::new(
                         StatusCode::BAD_REQUEST,
-                        "malformed_body",
+                        ErrorCode::MalformedBody,
                         format!("the request body could not be read: {e}"),
                     )
                 })?;
@@ -61,7 +61,7 @@ fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), AppError> {
     {
         return Err(AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!(
                 "the body must be sent as `Content-Type: application/json`, not `{content_type}`"
             ),
@@ -81,7 +81,7 @@ fn check_headers(req: &HttpRequest, limit: usize) -> Result<(), AppError> {
 fn too_large(limit: usize) -> AppError {
     AppError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
+        ErrorCode::PayloadTooLarge,
         format!("the request body is larger than the limit of {limit} bytes"),
     )
 }
@@ -115,7 +115,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
 fn malformed(error: serde_json::Error) -> AppError {
     AppError::new(
         StatusCode::BAD_REQUEST,
-        "malformed_json",
+        ErrorCode::MalformedJson,
         format!("the request body is not valid JSON: {error}"),
     )
 }

@@ -7,7 +7,7 @@
 //! `If-Match` and the handler, hashing the same JSON, agrees.
 
 use crate::db::Db;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::http::response_cache::{Entry, ResponseCache};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -166,7 +166,7 @@ impl IfMatch {
         } else {
             Err(AppError::new(
                 StatusCode::PRECONDITION_FAILED,
-                "precondition_failed",
+                ErrorCode::PreconditionFailed,
                 format!("the resource has changed since it was read: its ETag is now {tag}; GET it again and retry"),
             )
             .with_header(header::ETAG, tag))

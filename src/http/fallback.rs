@@ -1,7 +1,7 @@
 //! What answers when no handler does: unknown routes, wrong methods, and any
 //! error response not already a problem document (actix's own, for example).
 
-use crate::error::{AppError, PROBLEM_JSON};
+use crate::error::{AppError, ErrorCode, PROBLEM_JSON};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{StatusCode, header};
@@ -11,7 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     AppError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         format!("there is no route {}", req.path()),
     )
     .error_response()
@@ -25,7 +25,7 @@ pub fn method_not_allowed(
         std::future::ready(
             AppError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 format!(
                     "{} is not allowed on {}; allowed: {allow}",
                     req.method(),
@@ -55,13 +55,13 @@ pub fn to_problem<B: MessageBody + 'static>(
         _ => status.canonical_reason().unwrap_or("error").to_string(),
     };
     let code = match status {
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        s if s.is_server_error() => "internal_error",
-        _ => "bad_request",
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+        s if s.is_server_error() => ErrorCode::InternalError,
+        _ => ErrorCode::BadRequest,
     };
     let (req, old) = res.into_parts();
     let mut new = AppError::new(status, code, detail).error_response();

@@ -10,7 +10,7 @@ use crate::cities::queries;
 use crate::cities::validate::{ValidCity, validate};
 use crate::db::DbConnection;
 use crate::db::schema::cities;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tokens::Principal;
 use diesel::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -159,7 +159,7 @@ fn apply(record: &Record, draft: &mut NewCity, reasons: &mut Reasons) {
 fn taken(index: &CityIndex, valid: &ValidCity, own: Option<i64>) -> Result<(), AppError> {
     let clash = |other: Option<&i64>, what: String| match other {
         Some(other) if Some(*other) != own => Err(AppError::conflict(
-            "city_exists",
+            ErrorCode::CityExists,
             format!("{what} belongs to city {other}"),
         )),
         _ => Ok(()),

@@ -3,6 +3,7 @@
 //! arrays in JSON; objects are JSON text in CSV.
 
 use super::Record;
+use crate::error::ErrorCode;
 use serde_json::Value;
 
 pub type Field<T> = Result<Option<T>, String>;
@@ -114,7 +115,7 @@ impl Reasons {
         } else {
             Err(crate::error::AppError::new(
                 actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
+                ErrorCode::ValidationFailed,
                 self.0.join("; "),
             ))
         }

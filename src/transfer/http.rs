@@ -3,7 +3,7 @@
 
 use super::{Format, ImportReport, Kind};
 use crate::db::Db;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::http::ValidQuery;
 use crate::tokens::Principal;
 use actix_web::http::StatusCode;
@@ -68,7 +68,7 @@ fn format_of(req: &HttpRequest, given: Option<Format>) -> Result<Format, AppErro
         }
         other => Err(AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             format!(
                 "send text/csv or application/jsonl (or pass ?format=csv|jsonl), not `{other}`"
             ),
@@ -119,7 +119,7 @@ async fn import(
     if bytes == 0 {
         return Err(AppError::new(
             StatusCode::BAD_REQUEST,
-            "empty_body",
+            ErrorCode::EmptyBody,
             "the request has no file: send CSV (with its header) or JSON Lines in the body",
         ));
     }
@@ -155,7 +155,11 @@ async fn import(
         };
         return Err(AppError {
             errors,
-            ..AppError::new(StatusCode::UNPROCESSABLE_ENTITY, "nothing_imported", detail)
+            ..AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::NothingImported,
+                detail,
+            )
         });
     }
     Ok(web::Json(report))
@@ -173,9 +177,6 @@ async fn import(
     responses(
         (status = 200, description = "The import report (rejected records are listed with their line and reasons)", body = ImportReport),
         (status = 400, description = "A query parameter is invalid, or the body is empty (code `empty_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither CSV nor JSON Lines", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing was imported: the file holds no record, every record was rejected, or `all_or_nothing` rolled it back (code `nothing_imported`; each rejected line in `errors`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -201,9 +202,6 @@ pub async fn import_cities(
     responses(
         (status = 200, description = "The import report (rejected records are listed with their line and reasons)", body = ImportReport),
         (status = 400, description = "A query parameter is invalid, or the body is empty (code `empty_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither CSV nor JSON Lines", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing was imported: the file holds no record, every record was rejected, or `all_or_nothing` rolled it back (code `nothing_imported`; each rejected line in `errors`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -229,9 +227,6 @@ pub async fn import_twinnings(
     responses(
         (status = 200, description = "The import report (rejected records are listed with their line and reasons)", body = ImportReport),
         (status = 400, description = "A query parameter is invalid, or the body is empty (code `empty_body`)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Neither CSV nor JSON Lines", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Nothing was imported: the file holds no record, every record was rejected, or `all_or_nothing` rolled it back (code `nothing_imported`; each rejected line in `errors`)", body = Problem, content_type = "application/problem+json"),
     )
 )]

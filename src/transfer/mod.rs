@@ -16,7 +16,7 @@ pub mod http;
 pub mod twinnings;
 
 use crate::db::DbConnection;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::tokens::Principal;
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
@@ -240,7 +240,7 @@ pub fn run(
             }
             if all_or_nothing && report.rejected_count > 0 {
                 return Err(AppError::conflict(
-                    "import_rejected",
+                    ErrorCode::NothingImported,
                     "a record was rejected",
                 ));
             }

@@ -11,7 +11,7 @@ use super::view::{render, to_twinning};
 use crate::changes::audit;
 use crate::cities::model::City;
 use crate::db::Db;
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::http::caching::IfMatch;
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
 use crate::tokens::Principal;
@@ -71,7 +71,6 @@ impl From<&TwinningListQuery> for TwinningFilter {
     params(TwinningListQuery),
     responses(
         (status = 200, description = "One page of twinnings, by id", body = TwinningPage),
-        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_twinnings(
@@ -101,13 +100,8 @@ pub async fn list_twinnings(
     responses(
         (status = 201, description = "The twinning was registered", body = Twinning,
             headers(("Location" = String, description = "Path of the new twinning"))),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The two cities are already twinned (code `twinning_exists`, with `existing`)", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid, a city twins with itself, or a city does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid, a city twins with itself, or a city does not exist (code `validation_failed`; each field in `errors`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_twinning(
@@ -142,8 +136,6 @@ pub async fn create_twinning(
     params(("id" = i64, Path, description = "Twinning id")),
     responses(
         (status = 200, description = "The twinning", body = Twinning),
-        (status = 400, description = "The id is not an integer", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn get_twinning(
@@ -169,13 +161,6 @@ pub async fn get_twinning(
     security(("bearer_token" = [])),
     responses(
         (status = 200, description = "The twinning as changed", body = Twinning),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "The id or the body is malformed", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Fields are invalid; each is named in `errors`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_twinning(
@@ -220,10 +205,6 @@ pub struct DeleteTwinningQuery {
     security(("bearer_token" = [])),
     responses(
         (status = 204, description = "The twinning was removed"),
-        (status = 401, description = "No valid bearer token (`WWW-Authenticate: Bearer`)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token may not edit this (it is scoped to other cities)", body = Problem, content_type = "application/problem+json"),
-        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such twinning", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The twinning has exchange events and `cascade` is not `true` (code `twinning_has_events`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -241,7 +222,7 @@ pub async fn delete_twinning(
             let events = crate::events::queries::count_for_twinning(conn, id)?;
             if events > 0 && !cascade {
                 return Err(AppError::conflict(
-                    "twinning_has_events",
+                    ErrorCode::TwinningHasEvents,
                     format!("twinning {id} has {events} exchange event(s); delete them first or pass cascade=true"),
                 ));
             }
@@ -273,8 +254,6 @@ pub struct CityTwinningsQuery {
     params(("id" = i64, Path, description = "City id"), CityTwinningsQuery),
     responses(
         (status = 200, description = "One page of the city's twinnings, by id", body = CityTwinningPage),
-        (status = 400, description = "The id or a parameter is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "There is no such city", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_city_twinnings(

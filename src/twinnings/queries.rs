@@ -5,7 +5,7 @@ use crate::cities::model::CityRow;
 use crate::dates::PartialDate;
 use crate::db::DbConnection;
 use crate::db::schema::{cities, twinnings};
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Bool;
@@ -112,7 +112,7 @@ pub fn insert(
                 .select(twinnings::id)
                 .first(conn)?;
             Err(AppError::conflict(
-                "twinning_exists",
+                ErrorCode::TwinningExists,
                 format!("these two cities are already twinned: twinning {existing}"),
             )
             .with_existing(format!("/api/v1/twinnings/{existing}")))
