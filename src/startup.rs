@@ -53,11 +53,13 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
             .service(
                 web::resource("/healthz")
                     .route(web::get().to(health::healthz))
+                    .wrap(from_fn(caching::no_store))
                     .default_service(web::to(fallback::method_not_allowed("GET"))),
             )
             .service(
                 web::resource("/readyz")
                     .route(web::get().to(health::readyz))
+                    .wrap(from_fn(caching::no_store))
                     .default_service(web::to(fallback::method_not_allowed("GET"))),
             )
             .route(

@@ -9,7 +9,9 @@ pub use audit::Audited;
 pub use model::{Action, Entity};
 pub use queries::record;
 
+use crate::http::caching;
 use crate::http::fallback::method_not_allowed;
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,12 +28,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg.service(
             web::resource(path)
                 .route(route)
+                .wrap(from_fn(caching::no_cache))
                 .default_service(web::to(method_not_allowed("GET"))),
         );
     }
     cfg.service(
         web::resource("/changes")
             .route(web::get().to(handlers::list_changes))
+            .wrap(from_fn(caching::no_cache))
             .default_service(web::to(method_not_allowed("GET"))),
     );
 }

@@ -8,7 +8,9 @@ pub mod search;
 pub mod validate;
 pub mod view;
 
+use crate::http::caching;
 use crate::http::fallback::method_not_allowed;
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -16,6 +18,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/cities")
             .route(web::get().to(handlers::list_cities))
             .route(web::post().to(handlers::create_city))
+            .wrap(from_fn(caching::kept))
             .default_service(web::to(method_not_allowed("GET, POST"))),
     )
     .service(
@@ -23,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(handlers::get_city))
             .route(web::patch().to(handlers::update_city))
             .route(web::delete().to(handlers::delete_city))
+            .wrap(from_fn(caching::kept))
             .default_service(web::to(method_not_allowed("GET, PATCH, DELETE"))),
     );
 }

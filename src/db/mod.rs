@@ -72,20 +72,19 @@ impl Db {
     }
 
     /// Runs a read bounded by an index (one row, or one page of a range
-    /// scan). On SQLite it runs right here on the async worker: such a read
-    /// takes a few microseconds, less than handing it to the blocking pool and
-    /// waking this task again. On PostgreSQL every query is a network round
-    /// trip, so it goes to the blocking pool as [`Db::read`] does.
+    /// scan). On SQLite it runs right here on the async worker when a
+    /// connection is free at once: such a read takes a few microseconds, less
+    /// than handing it to the blocking pool and waking this task again. When
+    /// none is free it goes to the blocking pool, so an async worker never
+    /// waits for a connection. On PostgreSQL every query is a network round
+    /// trip, so it always goes to the blocking pool, as [`Db::read`] does.
     pub async fn read_quick<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        match &self.quick {
-            Some(pool) => {
-                let mut conn = pool.get()?;
-                f(&mut conn)
-            }
+        match self.quick.as_ref().and_then(|pool| pool.try_get()) {
+            Some(mut conn) => f(&mut conn),
             None => self.read(f).await,
         }
     }

@@ -39,91 +39,130 @@ fn tags(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// The `Cache-Control` of a successful read of `path`: the change feed and
-/// histories must be fresh on every poll, probes are never cached, the rest
-/// may be kept briefly.
-pub fn read_policy(path: &str) -> &'static str {
-    if path.starts_with("/api/v1/changes") || path.ends_with("/history") {
-        "no-cache"
-    } else if path == "/healthz" || path == "/readyz" || path.starts_with("/api/v1/tokens") {
-        "no-store"
-    } else {
-        PUBLIC_READ
-    }
-}
+type Answer = Result<ServiceResponse<BoxBody>, actix_web::Error>;
 
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+/// Every request: a successful read gets its `ETag` (unless a route's
+/// policy set it) and a default `Cache-Control`, and answers 304 when
+/// `If-None-Match` names the tag; a write is `no-store` unless it says otherwise.
+pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
     let is_read = matches!(*req.method(), Method::GET | Method::HEAD);
-    let policy = read_policy(req.path());
-    let if_none_match = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let cache = req
-        .app_data::<web::Data<ResponseCache>>()
-        .filter(|c| req.method() == Method::GET && policy == PUBLIC_READ && c.enabled())
-        .cloned();
-    let url = cache
-        .as_ref()
-        .map(|_| req.uri().to_string())
-        .unwrap_or_default();
-    let mut version = None;
-    if let (Some(cache), Some(db)) = (&cache, req.app_data::<web::Data<Db>>()) {
-        // Without a version (the database is unreachable) the handler answers.
-        if let Ok(now) = ResponseCache::version(db).await {
-            if let Some(entry) = cache.get(&url, now) {
-                let mut res =
-                    HttpResponse::with_body(StatusCode::OK, BoxBody::new(entry.body.clone()));
-                *res.headers_mut() = entry.headers.clone();
-                let tag = entry
-                    .headers
-                    .get(header::ETAG)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default();
-                let (req, _) = req.into_parts();
-                return Ok(fresh_or_full(req, res, tag, if_none_match.as_deref()));
-            }
-            version = Some(now);
-        }
-    }
-    let res = next.call(req).await?.map_into_boxed_body();
+    let if_none_match = header_text(&req, header::IF_NONE_MATCH);
+    let mut res = next.call(req).await?.map_into_boxed_body();
     if !is_read {
-        let mut res = res;
-        if !res.headers().contains_key(header::CACHE_CONTROL) {
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        }
+        default_header(res.headers_mut(), "no-store");
         return Ok(res);
     }
     if res.status() != StatusCode::OK {
         return Ok(res);
     }
+    let tag = match res
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(tag) => tag.to_string(),
+        None => {
+            let (req, response) = res.into_parts();
+            let (response, bytes) = buffered(response).await?;
+            let tag = etag_of(&bytes);
+            res = ServiceResponse::new(req, response);
+            if let Ok(value) = HeaderValue::from_str(&tag) {
+                res.headers_mut().insert(header::ETAG, value);
+            }
+            tag
+        }
+    };
+    default_header(res.headers_mut(), PUBLIC_READ);
     let (req, res) = res.into_parts();
-    let (head, body) = res.into_parts();
+    Ok(fresh_or_full(req, res, &tag, if_none_match.as_deref()))
+}
+
+/// A route's policy for public reads that the response cache may keep
+/// (`.wrap(from_fn(caching::kept))`): a GET answered at the registry's
+/// current version is sent from memory without running the handler.
+pub async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
+    let cache = req
+        .app_data::<web::Data<ResponseCache>>()
+        .filter(|c| req.method() == Method::GET && c.enabled())
+        .cloned();
+    let (Some(cache), Some(db)) = (cache, req.app_data::<web::Data<Db>>().cloned()) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    // Without a version (the database is unreachable) the handler answers.
+    let Ok(version) = ResponseCache::version(&db).await else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let url = req.uri().to_string();
+    if let Some(entry) = cache.get(&url, version) {
+        let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(entry.body.clone()));
+        *res.headers_mut() = entry.headers.clone();
+        let (req, _) = req.into_parts();
+        return Ok(ServiceResponse::new(req, res));
+    }
+    let res = next.call(req).await?.map_into_boxed_body();
+    if res.status() != StatusCode::OK {
+        return Ok(res);
+    }
+    let (req, response) = res.into_parts();
+    let (mut response, bytes) = buffered(response).await?;
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&etag_of(&bytes)) {
+        headers.insert(header::ETAG, value);
+    }
+    default_header(headers, PUBLIC_READ);
+    let entry = Entry {
+        body: bytes,
+        headers: response.headers().clone(),
+    };
+    cache.put(&url, version, entry);
+    Ok(ServiceResponse::new(req, response))
+}
+
+/// A route's policy for reads that must be fresh on every poll (the change
+/// feed, histories): `.wrap(from_fn(caching::no_cache))`.
+pub async fn no_cache(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
+    policy(req, next, "no-cache").await
+}
+
+/// A route's policy for answers never to be kept (probes, tokens).
+pub async fn no_store(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
+    policy(req, next, "no-store").await
+}
+
+async fn policy(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    value: &'static str,
+) -> Answer {
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if res.status() == StatusCode::OK {
+        default_header(res.headers_mut(), value);
+    }
+    Ok(res)
+}
+
+fn header_text(req: &ServiceRequest, name: header::HeaderName) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn default_header(headers: &mut header::HeaderMap, value: &'static str) {
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+}
+
+/// The whole body of a response, and the response holding it again.
+async fn buffered(
+    response: HttpResponse<BoxBody>,
+) -> Result<(HttpResponse<BoxBody>, web::Bytes), actix_web::Error> {
+    let (head, body) = response.into_parts();
     let bytes = actix_web::body::to_bytes(body)
         .await
         .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
-    let tag = etag_of(&bytes);
-    let mut res = head.set_body(BoxBody::new(bytes.clone()));
-    let headers = res.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&tag) {
-        headers.insert(header::ETAG, value);
-    }
-    if !headers.contains_key(header::CACHE_CONTROL) {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
-    }
-    if let (Some(cache), Some(version)) = (cache, version) {
-        let entry = Entry {
-            body: bytes,
-            headers: res.headers().clone(),
-        };
-        cache.put(&url, version, entry);
-    }
-    Ok(fresh_or_full(req, res, &tag, if_none_match.as_deref()))
+    Ok((head.set_body(BoxBody::new(bytes.clone())), bytes))
 }
 
 /// 304 with the validators when `If-None-Match` names the tag, else `res`.

@@ -7,7 +7,9 @@ pub mod queries;
 pub mod validate;
 pub mod view;
 
+use crate::http::caching;
 use crate::http::fallback::method_not_allowed;
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -15,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/twinnings")
             .route(web::get().to(handlers::list_twinnings))
             .route(web::post().to(handlers::create_twinning))
+            .wrap(from_fn(caching::kept))
             .default_service(web::to(method_not_allowed("GET, POST"))),
     )
     .service(
@@ -22,11 +25,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(handlers::get_twinning))
             .route(web::patch().to(handlers::update_twinning))
             .route(web::delete().to(handlers::delete_twinning))
+            .wrap(from_fn(caching::kept))
             .default_service(web::to(method_not_allowed("GET, PATCH, DELETE"))),
     )
     .service(
         web::resource("/cities/{id}/twinnings")
             .route(web::get().to(handlers::list_city_twinnings))
+            .wrap(from_fn(caching::kept))
             .default_service(web::to(method_not_allowed("GET"))),
     );
 }
