@@ -227,21 +227,17 @@ pub async fn cities_geojson(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use crate::http::caching;
-    use crate::http::fallback::method_not_allowed;
-    use actix_web::middleware::from_fn;
-    cfg.service(
-        web::resource("/twinnings.geojson")
-            .route(web::get().to(twinnings_geojson))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET"))),
-    )
-    .service(
-        web::resource("/cities.geojson")
-            .route(web::get().to(cities_geojson))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET"))),
-    );
+    use crate::http::routes::{Policy, get, resource};
+    cfg.service(resource(
+        "/twinnings.geojson",
+        Policy::Kept,
+        [get(twinnings_geojson)],
+    ))
+    .service(resource(
+        "/cities.geojson",
+        Policy::Kept,
+        [get(cities_geojson)],
+    ));
 }
 
 #[cfg(test)]

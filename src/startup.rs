@@ -5,6 +5,7 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::http::body::BodyLimit;
 use crate::http::response_cache::ResponseCache;
+use crate::http::routes::{Policy, get, resource};
 use crate::http::{caching, fallback, request_id};
 use crate::{
     anniversaries, changes, cities, events, health, maps, openapi, tokens, transfer, twinnings,
@@ -50,18 +51,12 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
                     .configure(maps::configure)
                     .configure(transfer::http::configure),
             )
-            .service(
-                web::resource("/healthz")
-                    .route(web::get().to(health::healthz))
-                    .wrap(from_fn(caching::no_store))
-                    .default_service(web::to(fallback::method_not_allowed("GET"))),
-            )
-            .service(
-                web::resource("/readyz")
-                    .route(web::get().to(health::readyz))
-                    .wrap(from_fn(caching::no_store))
-                    .default_service(web::to(fallback::method_not_allowed("GET"))),
-            )
+            .service(resource(
+                "/healthz",
+                Policy::NoStore,
+                [get(health::healthz)],
+            ))
+            .service(resource("/readyz", Policy::NoStore, [get(health::readyz)]))
             .route(
                 "/docs",
                 web::get().to(|| async {

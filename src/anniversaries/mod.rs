@@ -5,30 +5,26 @@ pub mod ics;
 pub mod model;
 pub mod queries;
 
-use crate::http::caching;
-use crate::http::fallback::method_not_allowed;
-use actix_web::middleware::from_fn;
+use crate::http::routes::{Policy, get, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/anniversaries")
-            .route(web::get().to(handlers::list_anniversaries))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET"))),
-    )
-    .service(
-        web::resource("/anniversaries.ics")
-            .route(web::get().to(handlers::anniversary_feed))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET"))),
-    )
-    .service(
-        web::resource("/twinnings/{id}/anniversaries")
-            .route(web::get().to(handlers::next_anniversaries))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET"))),
-    );
+    use handlers::*;
+    cfg.service(resource(
+        "/anniversaries",
+        Policy::Kept,
+        [get(list_anniversaries)],
+    ))
+    .service(resource(
+        "/anniversaries.ics",
+        Policy::Kept,
+        [get(anniversary_feed)],
+    ))
+    .service(resource(
+        "/twinnings/{id}/anniversaries",
+        Policy::Kept,
+        [get(next_anniversaries)],
+    ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).

@@ -9,35 +9,27 @@ pub use audit::Audited;
 pub use model::{Action, Entity};
 pub use queries::record;
 
-use crate::http::caching;
-use crate::http::fallback::method_not_allowed;
-use actix_web::middleware::from_fn;
+use crate::http::routes::{Policy, get, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    for (path, handler) in [
-        ("/cities/{id}/history", 0),
-        ("/twinnings/{id}/history", 1),
-        ("/events/{id}/history", 2),
-    ] {
-        let route = match handler {
-            0 => web::get().to(handlers::city_history),
-            1 => web::get().to(handlers::twinning_history),
-            _ => web::get().to(handlers::event_history),
-        };
-        cfg.service(
-            web::resource(path)
-                .route(route)
-                .wrap(from_fn(caching::no_cache))
-                .default_service(web::to(method_not_allowed("GET"))),
-        );
-    }
-    cfg.service(
-        web::resource("/changes")
-            .route(web::get().to(handlers::list_changes))
-            .wrap(from_fn(caching::no_cache))
-            .default_service(web::to(method_not_allowed("GET"))),
-    );
+    use handlers::*;
+    cfg.service(resource(
+        "/cities/{id}/history",
+        Policy::NoCache,
+        [get(city_history)],
+    ))
+    .service(resource(
+        "/twinnings/{id}/history",
+        Policy::NoCache,
+        [get(twinning_history)],
+    ))
+    .service(resource(
+        "/events/{id}/history",
+        Policy::NoCache,
+        [get(event_history)],
+    ))
+    .service(resource("/changes", Policy::NoCache, [get(list_changes)]));
 }
 
 /// The operations above, for the API document (`crate::openapi`).

@@ -8,27 +8,21 @@ pub mod search;
 pub mod validate;
 pub mod view;
 
-use crate::http::caching;
-use crate::http::fallback::method_not_allowed;
-use actix_web::middleware::from_fn;
+use crate::http::routes::{Policy, delete, get, patch, post, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/cities")
-            .route(web::get().to(handlers::list_cities))
-            .route(web::post().to(handlers::create_city))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET, POST"))),
-    )
-    .service(
-        web::resource("/cities/{id}")
-            .route(web::get().to(handlers::get_city))
-            .route(web::patch().to(handlers::update_city))
-            .route(web::delete().to(handlers::delete_city))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET, PATCH, DELETE"))),
-    );
+    use handlers::*;
+    cfg.service(resource(
+        "/cities",
+        Policy::Kept,
+        [get(list_cities), post(create_city)],
+    ))
+    .service(resource(
+        "/cities/{id}",
+        Policy::Kept,
+        [get(get_city), patch(update_city), delete(delete_city)],
+    ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).

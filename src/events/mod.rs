@@ -6,39 +6,27 @@ pub mod queries;
 pub mod validate;
 pub mod view;
 
-use crate::http::caching;
-use crate::http::fallback::method_not_allowed;
-use actix_web::middleware::from_fn;
+use crate::http::routes::{Policy, delete, get, patch, post, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/events")
-            .route(web::get().to(handlers::list_events))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET"))),
-    )
-    .service(
-        web::resource("/events/{id}")
-            .route(web::get().to(handlers::get_event))
-            .route(web::patch().to(handlers::update_event))
-            .route(web::delete().to(handlers::delete_event))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET, PATCH, DELETE"))),
-    )
-    .service(
-        web::resource("/twinnings/{id}/events")
-            .route(web::get().to(handlers::twinning_events))
-            .route(web::post().to(handlers::create_event))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET, POST"))),
-    )
-    .service(
-        web::resource("/cities/{id}/events")
-            .route(web::get().to(handlers::city_events))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET"))),
-    );
+    use handlers::*;
+    cfg.service(resource("/events", Policy::Kept, [get(list_events)]))
+        .service(resource(
+            "/events/{id}",
+            Policy::Kept,
+            [get(get_event), patch(update_event), delete(delete_event)],
+        ))
+        .service(resource(
+            "/twinnings/{id}/events",
+            Policy::Kept,
+            [get(twinning_events), post(create_event)],
+        ))
+        .service(resource(
+            "/cities/{id}/events",
+            Policy::Kept,
+            [get(city_events)],
+        ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).

@@ -9,6 +9,7 @@
 use crate::db::Db;
 use crate::error::{AppError, ErrorCode};
 use crate::http::response_cache::{Entry, ResponseCache};
+use crate::http::routes::Policy;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -77,10 +78,23 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
     Ok(fresh_or_full(req, res, &tag, if_none_match.as_deref()))
 }
 
-/// A route's policy for public reads that the response cache may keep
-/// (`.wrap(from_fn(caching::kept))`): a GET answered at the registry's
+/// Applies a route's policy (`http::routes`).
+pub async fn policy(
+    policy: Policy,
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Answer {
+    match policy {
+        Policy::Kept => kept(req, next).await,
+        Policy::NoCache => header_policy(req, next, "no-cache").await,
+        Policy::NoStore => header_policy(req, next, "no-store").await,
+        Policy::Writes => Ok(next.call(req).await?.map_into_boxed_body()),
+    }
+}
+
+/// A route's policy for public reads that the response cache may keep: a GET answered at the registry's
 /// current version is sent from memory without running the handler.
-pub async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
+async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
     let cache = req
         .app_data::<web::Data<ResponseCache>>()
         .filter(|c| req.method() == Method::GET && c.enabled())
@@ -118,18 +132,8 @@ pub async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -
     Ok(ServiceResponse::new(req, response))
 }
 
-/// A route's policy for reads that must be fresh on every poll (the change
-/// feed, histories): `.wrap(from_fn(caching::no_cache))`.
-pub async fn no_cache(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
-    policy(req, next, "no-cache").await
-}
-
-/// A route's policy for answers never to be kept (probes, tokens).
-pub async fn no_store(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
-    policy(req, next, "no-store").await
-}
-
-async fn policy(
+/// Sets `Cache-Control` on a successful read that has none.
+async fn header_policy(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
     value: &'static str,

@@ -19,8 +19,9 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
 
 /// 405 with the `Allow` header, for a resource that exists under other methods.
 pub fn method_not_allowed(
-    allow: &'static str,
+    allow: impl Into<String>,
 ) -> impl Fn(HttpRequest) -> std::future::Ready<HttpResponse> + Clone + 'static {
+    let allow: String = allow.into();
     move |req: HttpRequest| {
         std::future::ready(
             AppError::new(
@@ -32,7 +33,7 @@ pub fn method_not_allowed(
                     req.path()
                 ),
             )
-            .with_header(header::ALLOW, allow)
+            .with_header(header::ALLOW, allow.clone())
             .error_response(),
         )
     }

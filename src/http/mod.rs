@@ -11,6 +11,7 @@ pub mod patch;
 pub mod query;
 pub mod request_id;
 pub mod response_cache;
+pub mod routes;
 
 pub use body::ValidJson;
 pub use page::{Cursor, PageParams, paginate};

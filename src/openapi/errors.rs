@@ -130,15 +130,7 @@ fn sentence(parts: &[&str]) -> String {
 impl Modify for ErrorResponses {
     fn modify(&self, openapi: &mut OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
-            for operation in [
-                item.get.as_mut(),
-                item.post.as_mut(),
-                item.patch.as_mut(),
-                item.delete.as_mut(),
-            ]
-            .into_iter()
-            .flatten()
-            {
+            for operation in super::operations(item) {
                 let facts = Facts::of(path, operation);
                 for (status, description) in facts.responses() {
                     let responses = &mut operation.responses.responses;

@@ -86,6 +86,20 @@ pub fn document() -> utoipa::openapi::OpenApi {
     document
 }
 
+/// The operations of a path that the API has.
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        item.get.as_mut(),
+        item.post.as_mut(),
+        item.patch.as_mut(),
+        item.delete.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
 pub fn to_pretty_json() -> String {
     let mut json = document().to_pretty_json().unwrap_or_default();
     json.push('\n');

@@ -1,5 +1,6 @@
 //! The rules of request bodies and parameters that the derives cannot state.
 
+use serde_json::{Value, json};
 use utoipa::Modify;
 
 /// One line of text as the server takes it: no control characters and at
@@ -30,97 +31,12 @@ pub struct FieldRules;
 
 impl Modify for FieldRules {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use serde_json::{Value, json};
         date_parameters(openapi);
         non_empty_uploads(openapi);
         let Some(components) = openapi.components.as_mut() else {
             return;
         };
-        let text = |max: usize| json!({"minLength": 1, "maxLength": max, "pattern": TEXT_PATTERN});
-        let long_text = |max: usize| json!({"maxLength": max, "pattern": LONG_TEXT_PATTERN});
-        let names = json!({
-            "maxProperties": crate::cities::validate::MAX_NAMES,
-            "additionalProperties": merged(json!({"type": "string"}), text(crate::validate::MAX_NAME_CHARS)),
-        });
-        let list = |max: usize, item: Value| json!({"maxItems": max, "items": item});
-        let name = text(crate::validate::MAX_NAME_CHARS);
-        let alternate = list(
-            crate::cities::validate::MAX_ALTERNATE_NAMES,
-            merged(json!({"type": "string"}), name.clone()),
-        );
-        let urls = list(
-            crate::validate::MAX_URLS,
-            json!({"type": "string", "maxLength": crate::validate::MAX_URL_CHARS}),
-        );
-        let languages = list(crate::validate::MAX_LANGUAGES, json!({"type": "string"}));
-        let rules: Vec<(&str, &str, Value)> = vec![
-            ("NewCity", "name", name.clone()),
-            ("NewCity", "names", names.clone()),
-            ("NewCity", "alternate_names", alternate.clone()),
-            ("CityPatch", "name", name.clone()),
-            ("CityPatch", "names", names),
-            ("CityPatch", "alternate_names", alternate),
-            ("NewToken", "name", name.clone()),
-            (
-                "NewToken",
-                "city_ids",
-                json!({"maxItems": crate::tokens::queries::MAX_TOKEN_CITIES}),
-            ),
-            ("NewEvent", "title", name.clone()),
-            (
-                "NewEvent",
-                "description",
-                long_text(crate::events::validate::MAX_DESCRIPTION),
-            ),
-            ("NewEvent", "languages", languages.clone()),
-            ("NewEvent", "media_urls", urls.clone()),
-            ("EventPatch", "title", name),
-            (
-                "EventPatch",
-                "description",
-                long_text(crate::events::validate::MAX_DESCRIPTION),
-            ),
-            ("EventPatch", "languages", languages),
-            ("EventPatch", "media_urls", urls.clone()),
-            ("NewTwinning", "city_ids", json!({"uniqueItems": true})),
-            (
-                "NewTwinning",
-                "notes",
-                long_text(crate::twinnings::validate::MAX_NOTES),
-            ),
-            (
-                "NewTwinning",
-                "status_reason",
-                long_text(crate::twinnings::validate::MAX_REASON),
-            ),
-            ("NewTwinning", "source_urls", urls.clone()),
-            (
-                "TwinningPatch",
-                "notes",
-                long_text(crate::twinnings::validate::MAX_NOTES),
-            ),
-            (
-                "TwinningPatch",
-                "status_reason",
-                long_text(crate::twinnings::validate::MAX_REASON),
-            ),
-            ("TwinningPatch", "source_urls", urls),
-        ];
-        let date = || json!({"pattern": DATE_PATTERN});
-        let dates = [
-            ("NewTwinning", "established"),
-            ("NewTwinning", "ended"),
-            ("NewTwinning", "status_since"),
-            ("TwinningPatch", "established"),
-            ("TwinningPatch", "ended"),
-            ("TwinningPatch", "status_since"),
-            ("NewEvent", "date"),
-            ("EventPatch", "date"),
-        ];
-        let rules = rules
-            .into_iter()
-            .chain(dates.map(|(schema, field)| (schema, field, date())));
-        for (schema, field, rule) in rules {
+        for (schema, field, rule) in property_rules() {
             edit(components, schema, |object| {
                 let Some(property) = object
                     .get_mut("properties")
@@ -131,46 +47,124 @@ impl Modify for FieldRules {
                 *property = merged(property.take(), rule);
             });
         }
-        // A position is a pair: a number in either coordinate needs one in the other.
-        let needs = |given: &str, other: &str| {
-            json!({
-                "if": {"properties": {given: {"type": "number"}}, "required": [given]},
-                "then": {"properties": {other: {"type": "number"}}, "required": [other]},
-            })
-        };
-        let all_of = |rules: Value| {
-            move |object: &mut serde_json::Map<String, Value>| {
-                object.insert("allOf".into(), rules);
-            }
-        };
-        edit(
-            components,
-            "NewCity",
-            all_of(json!([
-                needs("latitude", "longitude"),
-                needs("longitude", "latitude")
-            ])),
-        );
-        // An admin token names no cities; any other names one at least.
-        edit(
-            components,
-            "NewToken",
-            all_of(json!([{
-                "if": {"properties": {"admin": {"const": true}}, "required": ["admin"]},
-                "then": {"properties": {"city_ids": {"maxItems": 0}}},
-                "else": {"properties": {"city_ids": {"minItems": 1}}, "required": ["city_ids"]},
-            }])),
-        );
-        // An end date means the status is `ended`.
-        edit(
-            components,
-            "NewTwinning",
-            all_of(json!([{
-                "if": {"properties": {"ended": {"type": "string"}}, "required": ["ended"]},
-                "then": {"properties": {"status": {"const": "ended"}}},
-            }])),
-        );
+        rules_between_fields(components);
     }
+}
+
+type Rule = (&'static str, &'static str, Value);
+
+/// One line of text of at most `max` characters.
+fn text(max: usize) -> Value {
+    json!({"minLength": 1, "maxLength": max, "pattern": TEXT_PATTERN})
+}
+
+/// Free text of at most `max` characters.
+fn long_text(max: usize) -> Value {
+    json!({"maxLength": max, "pattern": LONG_TEXT_PATTERN})
+}
+
+fn list(max: usize, item: Value) -> Value {
+    json!({"maxItems": max, "items": item})
+}
+
+/// The same rule on a field of a new entity's body and of its patch.
+fn both(schemas: [&'static str; 2], field: &'static str, rule: Value) -> [Rule; 2] {
+    [(schemas[0], field, rule.clone()), (schemas[1], field, rule)]
+}
+
+/// The rule of each property: text patterns and lengths, sizes, dates.
+fn property_rules() -> Vec<Rule> {
+    use crate::validate::{MAX_LANGUAGES, MAX_NAME_CHARS, MAX_URL_CHARS, MAX_URLS};
+    const CITY: [&str; 2] = ["NewCity", "CityPatch"];
+    const EVENT: [&str; 2] = ["NewEvent", "EventPatch"];
+    const TWINNING: [&str; 2] = ["NewTwinning", "TwinningPatch"];
+    let name = text(MAX_NAME_CHARS);
+    let string = |rule: Value| merged(json!({"type": "string"}), rule);
+    let names = json!({
+        "maxProperties": crate::cities::validate::MAX_NAMES,
+        "additionalProperties": string(name.clone()),
+    });
+    let alternate = list(
+        crate::cities::validate::MAX_ALTERNATE_NAMES,
+        string(name.clone()),
+    );
+    let urls = list(
+        MAX_URLS,
+        json!({"type": "string", "maxLength": MAX_URL_CHARS}),
+    );
+    let languages = list(MAX_LANGUAGES, json!({"type": "string"}));
+    let description = long_text(crate::events::validate::MAX_DESCRIPTION);
+    let notes = long_text(crate::twinnings::validate::MAX_NOTES);
+    let reason = long_text(crate::twinnings::validate::MAX_REASON);
+    let date = json!({"pattern": DATE_PATTERN});
+    let token_cities = json!({"maxItems": crate::tokens::queries::MAX_TOKEN_CITIES});
+    let mut rules = vec![
+        ("NewToken", "name", name.clone()),
+        ("NewToken", "city_ids", token_cities),
+        ("NewTwinning", "city_ids", json!({"uniqueItems": true})),
+    ];
+    for pair in [
+        both(CITY, "name", name.clone()),
+        both(CITY, "names", names),
+        both(CITY, "alternate_names", alternate),
+        both(EVENT, "title", name),
+        both(EVENT, "description", description),
+        both(EVENT, "languages", languages),
+        both(EVENT, "media_urls", urls.clone()),
+        both(EVENT, "date", date.clone()),
+        both(TWINNING, "notes", notes),
+        both(TWINNING, "status_reason", reason),
+        both(TWINNING, "source_urls", urls),
+        both(TWINNING, "established", date.clone()),
+        both(TWINNING, "ended", date.clone()),
+        both(TWINNING, "status_since", date),
+    ] {
+        rules.extend(pair);
+    }
+    rules
+}
+
+/// Rules between the fields of one body, as `if`/`then`.
+fn rules_between_fields(components: &mut utoipa::openapi::Components) {
+    // A position is a pair: a number in either coordinate needs one in the other.
+    let needs = |given: &str, other: &str| {
+        json!({
+            "if": {"properties": {given: {"type": "number"}}, "required": [given]},
+            "then": {"properties": {other: {"type": "number"}}, "required": [other]},
+        })
+    };
+    let all_of = |rules: Value| {
+        move |object: &mut serde_json::Map<String, Value>| {
+            object.insert("allOf".into(), rules);
+        }
+    };
+    edit(
+        components,
+        "NewCity",
+        all_of(json!([
+            needs("latitude", "longitude"),
+            needs("longitude", "latitude")
+        ])),
+    );
+    // An admin token names no cities; any other names one at least.
+    edit(
+        components,
+        "NewToken",
+        all_of(json!([{
+            "if": {"properties": {"admin": {"const": true}}, "required": ["admin"]},
+            "then": {"properties": {"city_ids": {"maxItems": 0}}},
+            "else": {"properties": {"city_ids": {"minItems": 1}}, "required": ["city_ids"]},
+        }])),
+    );
+    // An end date means the status is `ended`.
+    edit(
+        components,
+        "NewTwinning",
+        all_of(json!([{
+            "if": {"properties": {"ended": {"type": "string"}}, "required": ["ended"]},
+            "then": {"properties": {"status": {"const": "ended"}}},
+        }])),
+    );
 }
 
 /// Query parameters that take a date: `from`, `to`, `established_after`, ….

@@ -9,25 +9,21 @@ pub mod secret;
 
 pub use model::Principal;
 
-use crate::http::caching;
-use crate::http::fallback::method_not_allowed;
-use actix_web::middleware::from_fn;
+use crate::http::routes::{Policy, delete, get, post, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/tokens")
-            .route(web::get().to(handlers::list_tokens))
-            .route(web::post().to(handlers::create_token))
-            .wrap(from_fn(caching::no_store))
-            .default_service(web::to(method_not_allowed("GET, POST"))),
-    )
-    .service(
-        web::resource("/tokens/{id}")
-            .route(web::delete().to(handlers::revoke_token))
-            .wrap(from_fn(caching::no_store))
-            .default_service(web::to(method_not_allowed("DELETE"))),
-    );
+    use handlers::*;
+    cfg.service(resource(
+        "/tokens",
+        Policy::NoStore,
+        [get(list_tokens), post(create_token)],
+    ))
+    .service(resource(
+        "/tokens/{id}",
+        Policy::NoStore,
+        [delete(revoke_token)],
+    ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).

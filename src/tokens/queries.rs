@@ -24,15 +24,13 @@ pub fn to_token(row: TokenRow, city_ids: Vec<i64>) -> Token {
 /// The most cities one token may edit.
 pub const MAX_TOKEN_CITIES: usize = 100;
 
-/// Creates a token; returns it with its bearer string (the only time it exists).
-pub fn create(
-    conn: &mut DbConnection,
+/// The rules of a new token that need no database.
+fn check_new(
     name: &str,
     admin: bool,
     city_ids: &[i64],
     expires_in_days: Option<i64>,
-    now: NaiveDateTime,
-) -> Result<(Token, String), AppError> {
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     // The same rule as every name (`TEXT_PATTERN` in the document).
     let raw = name;
@@ -69,6 +67,20 @@ pub fn create(
             "must be between 1 and 3650",
         ));
     }
+    errors
+}
+
+/// Creates a token; returns it with its bearer string (the only time it exists).
+pub fn create(
+    conn: &mut DbConnection,
+    name: &str,
+    admin: bool,
+    city_ids: &[i64],
+    expires_in_days: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<(Token, String), AppError> {
+    let mut errors = check_new(name, admin, city_ids, expires_in_days);
+    let name = name.trim();
     let known: Vec<i64> = cities::table
         .filter(cities::id.eq_any(city_ids))
         .select(cities::id)

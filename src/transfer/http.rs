@@ -125,44 +125,47 @@ async fn import(
     }
     let report = report?;
     if report.created + report.updated + report.skipped == 0 || report.rolled_back {
-        // Nothing was stored: an error, with each rejected record as a field.
-        let mut errors: Vec<crate::error::FieldError> = report
-            .rejected
-            .iter()
-            .take(100)
-            .map(|r| {
-                crate::error::FieldError::new(format!("line {}", r.line), r.reasons.join("; "))
-            })
-            .collect();
-        if errors.is_empty() && !report.ignored_columns.is_empty() {
-            errors.push(crate::error::FieldError::new(
-                "columns",
-                format!("none is known: {}", report.ignored_columns.join(", ")),
-            ));
-        }
-        let detail = if report.rolled_back {
-            format!(
-                "nothing was imported: {} record(s) were rejected and all_or_nothing is set",
-                report.rejected_count
-            )
-        } else if report.rejected_count > 0 {
-            format!(
-                "nothing was imported: all {} record(s) were rejected",
-                report.rejected_count
-            )
-        } else {
-            "the file holds no record".to_string()
-        };
-        return Err(AppError {
-            errors,
-            ..AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::NothingImported,
-                detail,
-            )
-        });
+        return Err(nothing_imported(&report));
     }
     Ok(web::Json(report))
+}
+
+/// 422 for an import that stored nothing, with each rejected record as a field.
+fn nothing_imported(report: &ImportReport) -> AppError {
+    // Nothing was stored: an error, with each rejected record as a field.
+    let mut errors: Vec<crate::error::FieldError> = report
+        .rejected
+        .iter()
+        .take(100)
+        .map(|r| crate::error::FieldError::new(format!("line {}", r.line), r.reasons.join("; ")))
+        .collect();
+    if errors.is_empty() && !report.ignored_columns.is_empty() {
+        errors.push(crate::error::FieldError::new(
+            "columns",
+            format!("none is known: {}", report.ignored_columns.join(", ")),
+        ));
+    }
+    let detail = if report.rolled_back {
+        format!(
+            "nothing was imported: {} record(s) were rejected and all_or_nothing is set",
+            report.rejected_count
+        )
+    } else if report.rejected_count > 0 {
+        format!(
+            "nothing was imported: all {} record(s) were rejected",
+            report.rejected_count
+        )
+    } else {
+        "the file holds no record".to_string()
+    };
+    AppError {
+        errors,
+        ..AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::NothingImported,
+            detail,
+        )
+    }
 }
 
 /// Import cities from CSV or JSON Lines (admins only).
@@ -241,22 +244,22 @@ pub async fn import_events(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use crate::http::fallback::method_not_allowed;
-    cfg.service(
-        web::resource("/import/cities")
-            .route(web::post().to(import_cities))
-            .default_service(web::to(method_not_allowed("POST"))),
-    )
-    .service(
-        web::resource("/import/twinnings")
-            .route(web::post().to(import_twinnings))
-            .default_service(web::to(method_not_allowed("POST"))),
-    )
-    .service(
-        web::resource("/import/events")
-            .route(web::post().to(import_events))
-            .default_service(web::to(method_not_allowed("POST"))),
-    );
+    use crate::http::routes::{Policy, post, resource};
+    cfg.service(resource(
+        "/import/cities",
+        Policy::Writes,
+        [post(import_cities)],
+    ))
+    .service(resource(
+        "/import/twinnings",
+        Policy::Writes,
+        [post(import_twinnings)],
+    ))
+    .service(resource(
+        "/import/events",
+        Policy::Writes,
+        [post(import_events)],
+    ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).

@@ -7,33 +7,30 @@ pub mod queries;
 pub mod validate;
 pub mod view;
 
-use crate::http::caching;
-use crate::http::fallback::method_not_allowed;
-use actix_web::middleware::from_fn;
+use crate::http::routes::{Policy, delete, get, patch, post, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/twinnings")
-            .route(web::get().to(handlers::list_twinnings))
-            .route(web::post().to(handlers::create_twinning))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET, POST"))),
-    )
-    .service(
-        web::resource("/twinnings/{id}")
-            .route(web::get().to(handlers::get_twinning))
-            .route(web::patch().to(handlers::update_twinning))
-            .route(web::delete().to(handlers::delete_twinning))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET, PATCH, DELETE"))),
-    )
-    .service(
-        web::resource("/cities/{id}/twinnings")
-            .route(web::get().to(handlers::list_city_twinnings))
-            .wrap(from_fn(caching::kept))
-            .default_service(web::to(method_not_allowed("GET"))),
-    );
+    use handlers::*;
+    cfg.service(resource(
+        "/twinnings",
+        Policy::Kept,
+        [get(list_twinnings), post(create_twinning)],
+    ))
+    .service(resource(
+        "/twinnings/{id}",
+        Policy::Kept,
+        [
+            get(get_twinning),
+            patch(update_twinning),
+            delete(delete_twinning),
+        ],
+    ))
+    .service(resource(
+        "/cities/{id}/twinnings",
+        Policy::Kept,
+        [get(list_city_twinnings)],
+    ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).

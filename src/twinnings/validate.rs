@@ -93,6 +93,11 @@ pub fn validate_patch(
     now: NaiveDateTime,
 ) -> Result<TwinningValues, AppError> {
     let mut e = Errors::default();
+    let patch_status = StatusPatch {
+        status: patch.status,
+        since: patch.status_since.clone(),
+        reason: patch.status_reason.clone(),
+    };
     let mut draft = Draft {
         low: current.city_low_id,
         high: current.city_high_id,
@@ -125,9 +130,32 @@ pub fn validate_patch(
         e.urls("source_urls", &urls);
         draft.source_urls = urls;
     }
-    let since = e.partial_date("status_since", patch.status_since.as_deref());
-    not_in_future(&mut e, "status_since", since, today);
-    let reason = e.long_text("status_reason", patch.status_reason.as_deref(), MAX_REASON);
+    change_status(&mut e, &mut draft, &patch_status, new_ended, today);
+    if draft.ended.is_some() && draft.status != TwinningStatus::Ended {
+        e.add("status", "an `ended` date means the status is `ended`");
+    }
+    finish(draft, e, today, now)
+}
+
+/// The status fields of a patch.
+struct StatusPatch {
+    status: Option<TwinningStatus>,
+    since: Option<String>,
+    reason: Option<String>,
+}
+
+/// A new status goes into the history with when and why; the same status
+/// amends when and why its last entry took effect.
+fn change_status(
+    e: &mut Errors,
+    draft: &mut Draft,
+    patch: &StatusPatch,
+    new_ended: Option<PartialDate>,
+    today: NaiveDate,
+) {
+    let since = e.partial_date("status_since", patch.since.as_deref());
+    not_in_future(e, "status_since", since, today);
+    let reason = e.long_text("status_reason", patch.reason.as_deref(), MAX_REASON);
     let status = match (patch.status, new_ended) {
         (None, Some(_)) => Some(TwinningStatus::Ended),
         (status, _) => status,
@@ -164,10 +192,6 @@ pub fn validate_patch(
         }
         _ => {}
     }
-    if draft.ended.is_some() && draft.status != TwinningStatus::Ended {
-        e.add("status", "an `ended` date means the status is `ended`");
-    }
-    finish(draft, e, today, now)
 }
 
 fn not_in_future(e: &mut Errors, field: &str, date: Option<PartialDate>, today: NaiveDate) {

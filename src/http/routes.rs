@@ -1,0 +1,67 @@
+//! How a resource is declared: its path, its cache policy and its methods.
+//! Any other method answers 405 with an `Allow` header listing these.
+//!
+//! ```ignore
+//! cfg.service(resource("/events/{id}", Policy::Kept, [get(get_event), delete(delete_event)]));
+//! ```
+
+use super::caching;
+use super::fallback::method_not_allowed;
+use actix_web::dev::HttpServiceFactory;
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{FromRequest, Handler, Responder, web};
+
+/// What a route's successful reads may be kept as (see `http::caching`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Public reads, kept by the response cache and briefly by clients.
+    Kept,
+    /// Fresh on every poll: the change feed and histories.
+    NoCache,
+    /// Never kept: probes and tokens.
+    NoStore,
+    /// Writes only: nothing to keep.
+    Writes,
+}
+
+/// One method of a resource and its handler.
+pub struct MethodRoute(Method, actix_web::Route);
+
+macro_rules! method {
+    ($name:ident, $method:ident) => {
+        pub fn $name<F, Args>(handler: F) -> MethodRoute
+        where
+            F: Handler<Args>,
+            Args: FromRequest + 'static,
+            F::Output: Responder + 'static,
+        {
+            MethodRoute(
+                Method::$method,
+                web::route().method(Method::$method).to(handler),
+            )
+        }
+    };
+}
+
+method!(get, GET);
+method!(post, POST);
+method!(patch, PATCH);
+method!(delete, DELETE);
+
+/// A resource at `path` with these methods, under `policy`.
+pub fn resource<const N: usize>(
+    path: &str,
+    policy: Policy,
+    routes: [MethodRoute; N],
+) -> impl HttpServiceFactory + use<N> {
+    let allow: Vec<&str> = routes.iter().map(|r| r.0.as_str()).collect();
+    let allow = allow.join(", ");
+    let mut resource = web::resource(path);
+    for MethodRoute(_, route) in routes {
+        resource = resource.route(route);
+    }
+    resource
+        .default_service(web::to(method_not_allowed(allow)))
+        .wrap(from_fn(move |req, next| caching::policy(policy, req, next)))
+}
