@@ -9,7 +9,6 @@
 use crate::db::Db;
 use crate::error::{AppError, ErrorCode};
 use crate::http::response_cache::{Entry, ResponseCache};
-use crate::http::routes::Policy;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
@@ -76,6 +75,19 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
     default_header(res.headers_mut(), PUBLIC_READ);
     let (req, res) = res.into_parts();
     Ok(fresh_or_full(req, res, &tag, if_none_match.as_deref()))
+}
+
+/// What a route's successful reads may be kept as (see `http::caching`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Public reads, kept by the response cache and briefly by clients.
+    Kept,
+    /// Fresh on every poll: the change feed and histories.
+    NoCache,
+    /// Never kept: probes and tokens.
+    NoStore,
+    /// Writes only: nothing to keep.
+    Writes,
 }
 
 /// Applies a route's policy (`http::routes`).

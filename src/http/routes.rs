@@ -6,24 +6,12 @@
 //! ```
 
 use super::caching;
+pub use super::caching::Policy;
 use super::fallback::method_not_allowed;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, Handler, Responder, web};
-
-/// What a route's successful reads may be kept as (see `http::caching`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Policy {
-    /// Public reads, kept by the response cache and briefly by clients.
-    Kept,
-    /// Fresh on every poll: the change feed and histories.
-    NoCache,
-    /// Never kept: probes and tokens.
-    NoStore,
-    /// Writes only: nothing to keep.
-    Writes,
-}
 
 /// One method of a resource and its handler.
 pub struct MethodRoute(Method, actix_web::Route);
