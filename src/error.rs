@@ -38,7 +38,8 @@ impl FieldError {
 /// `twinning_has_events` and `event_has_replies` (409); `precondition_failed`
 /// (412); `payload_too_large` (413); `unsupported_media_type` (415);
 /// `validation_failed` and `nothing_imported` (422); `internal_error` (500);
-/// `database_unavailable` (503); `bad_request` for any other 4xx.
+/// `database_unavailable` and `database_busy` (503, with `Retry-After`);
+/// `bad_request` for any other 4xx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -66,6 +67,7 @@ pub enum ErrorCode {
     NothingImported,
     InternalError,
     DatabaseUnavailable,
+    DatabaseBusy,
 }
 
 impl ErrorCode {
@@ -95,6 +97,7 @@ impl ErrorCode {
             ErrorCode::NothingImported => "nothing_imported",
             ErrorCode::InternalError => "internal_error",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
+            ErrorCode::DatabaseBusy => "database_busy",
         }
     }
 }
@@ -309,6 +312,17 @@ impl From<DieselError> for AppError {
                     "is out of the allowed range",
                 )])
             }
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if is_busy(info.message()) =>
+            {
+                log::warn!("database busy: {}", info.message());
+                AppError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::DatabaseBusy,
+                    "the database is busy with another write; try again shortly",
+                )
+                .with_header(header::RETRY_AFTER, "1")
+            }
             _ => {
                 // A value that does not decode names its field, its cause beneath.
                 let mut cause = format!("database: {error}");
@@ -323,6 +337,12 @@ impl From<DieselError> for AppError {
     }
 }
 
+/// SQLite's answer when another connection or process holds the write lock
+/// past the busy timeout.
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database is busy")
+}
+
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(error: diesel::r2d2::PoolError) -> AppError {
         log::error!("database pool: {error}");
@@ -331,6 +351,7 @@ impl From<diesel::r2d2::PoolError> for AppError {
             ErrorCode::DatabaseUnavailable,
             "the database is not available; try again shortly",
         )
+        .with_header(header::RETRY_AFTER, "1")
     }
 }
 

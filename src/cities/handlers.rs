@@ -3,7 +3,7 @@
 use super::filter::city_filter;
 use super::model::{City, CityListItem, CityPage, CityPatch, NewCity};
 use super::queries::{self, CityKey};
-use super::validate::validate;
+use super::validate::{ValidCity, validate};
 use crate::changes::audit;
 use crate::db::Db;
 use crate::error::{AppError, Problem};
@@ -133,12 +133,35 @@ pub async fn update_city(
                 &principal,
                 id,
                 &if_match,
-                |_, before| validate(patch.apply(before.clone()), crate::clock::now()),
+                |_, before| {
+                    let city = validate(patch.apply(before.clone()), crate::clock::now())?;
+                    keeps_identifiers(&principal, before, &city)?;
+                    Ok(city)
+                },
                 |conn, city| queries::update(conn, id, &city),
             )
         })
         .await?;
     Ok(web::Json(city))
+}
+
+/// Imports match cities by their Wikidata and GeoNames ids, so only an admin
+/// may set or change them: a city token could otherwise claim another
+/// city's id and have the next import overwrite its own city with that one.
+fn keeps_identifiers(
+    principal: &Principal,
+    before: &City,
+    after: &ValidCity,
+) -> Result<(), AppError> {
+    let changed = after.values.wikidata_id != before.wikidata_id
+        || after.values.geonames_id != before.geonames_id;
+    if changed && !principal.admin {
+        return Err(AppError::forbidden(format!(
+            "token \"{}\" may not set or change `wikidata_id` or `geonames_id`: imports match cities by them, so only an admin token may",
+            principal.name
+        )));
+    }
+    Ok(())
 }
 
 /// Remove a city that nothing refers to any more.

@@ -165,9 +165,11 @@ pub struct CityPatch {
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<crate::schemas::TimeZone>)]
     pub timezone: Option<Option<String>>,
+    /// Imports match cities by it: only an admin token may set or change it (403 otherwise).
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<String>, pattern = "^Q[1-9][0-9]{0,17}$")]
     pub wikidata_id: Option<Option<String>>,
+    /// Imports match cities by it: only an admin token may set or change it (403 otherwise).
     #[serde(default, deserialize_with = "crate::http::patch::nullable")]
     #[schema(value_type = Option<i64>, minimum = 1)]
     pub geonames_id: Option<Option<i64>>,

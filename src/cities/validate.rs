@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 pub const MAX_NAMES: usize = 200;
-pub const MAX_ALTERNATE_NAMES: usize = 2000;
+/// GeoNames' longest lists hold a few hundred names.
+pub const MAX_ALTERNATE_NAMES: usize = 500;
+/// Distinct search words of all of a city's names: each is a row of the search index.
+pub const MAX_SEARCH_WORDS: usize = 2000;
 
 /// A city checked and cleaned, with the words of its names for the search index.
 pub struct ValidCity {
@@ -40,17 +43,25 @@ pub fn validate(mut city: NewCity, now: NaiveDateTime) -> Result<ValidCity, AppE
         e.add("population", "must not be negative");
     }
     identifiers(&mut e, &city);
-    if !e.is_empty() {
-        return Err(AppError::validation(e.0));
-    }
-
-    let tokens = search::tokens(
+    let tokens: Vec<String> = search::tokens(
         std::iter::once(name.as_str())
             .chain(names.values().map(String::as_str))
             .chain(alternate_names.iter().map(String::as_str)),
     )
     .into_iter()
     .collect();
+    if tokens.len() > MAX_SEARCH_WORDS {
+        e.add(
+            "alternate_names",
+            format!(
+                "the names hold {} distinct words; at most {MAX_SEARCH_WORDS}",
+                tokens.len()
+            ),
+        );
+    }
+    if !e.is_empty() {
+        return Err(AppError::validation(e.0));
+    }
     Ok(ValidCity {
         values: CityValues {
             name,

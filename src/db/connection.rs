@@ -73,7 +73,7 @@ impl DatabaseUrl {
     /// Opens one connection, with the per-connection settings of its backend.
     pub fn establish(&self) -> Result<DbConnection, String> {
         match self {
-            DatabaseUrl::Postgres(url) => PgConnection::establish(url)
+            DatabaseUrl::Postgres(url) => PgConnection::establish(&with_connect_timeout(url))
                 .map(DbConnection::Postgres)
                 .map_err(|e| format!("PostgreSQL: {e}")),
             DatabaseUrl::Sqlite(path) => {
@@ -90,6 +90,15 @@ impl DatabaseUrl {
             }
         }
     }
+}
+
+/// A PostgreSQL URL that gives up connecting after 2 s unless it says otherwise.
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}connect_timeout=2")
 }
 
 /// Shown in logs: never the password of a PostgreSQL URL.

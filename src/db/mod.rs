@@ -13,6 +13,10 @@ use diesel::r2d2::{Pool, PooledConnection};
 use std::time::Duration;
 
 pub type DbPool = Pool<connection::Manager>;
+
+/// How long a request waits for a database connection before it is
+/// answered 503 with `Retry-After` (a database that is down fails as fast).
+pub const POOL_TIMEOUT: Duration = Duration::from_secs(2);
 pub type PooledConn = PooledConnection<connection::Manager>;
 
 /// The pools the handlers use. On SQLite all writes go through a pool of one
@@ -38,7 +42,7 @@ impl Db {
                 // A SQLite connection is a file handle and cannot drop, so it
                 // is not pinged on every checkout; a PostgreSQL one can.
                 .test_on_check_out(url.backend() == Backend::Postgres)
-                .connection_timeout(Duration::from_secs(10))
+                .connection_timeout(POOL_TIMEOUT)
                 .build(connection::Manager::new(url.clone()))
                 .map_err(|e| format!("cannot connect to the database: {e}"))
         };

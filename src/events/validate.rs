@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 pub const MAX_DESCRIPTION: usize = 10_000;
 /// As `maximum` of `participants` in the document.
-const MAX_PARTICIPANTS: i32 = 10_000_000;
+pub const MAX_PARTICIPANTS: i32 = 10_000_000;
 
 /// The fields of an event before the checks of the whole.
 struct Draft {

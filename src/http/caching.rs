@@ -233,13 +233,19 @@ impl FromRequest for IfMatch {
     type Error = AppError;
     type Future = Ready<Result<IfMatch, AppError>>;
 
+    /// A header that is not visible ASCII names no tag this API issued: 400,
+    /// never a write made as if there were no precondition.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(IfMatch(
-            req.headers()
-                .get(header::IF_MATCH)
-                .and_then(|v| v.to_str().ok())
-                .filter(|v| !v.trim().is_empty())
-                .map(str::to_string),
-        )))
+        let Some(value) = req.headers().get(header::IF_MATCH) else {
+            return ready(Ok(IfMatch(None)));
+        };
+        ready(match value.to_str() {
+            Ok(text) if text.trim().is_empty() => Ok(IfMatch(None)),
+            Ok(text) => Ok(IfMatch(Some(text.to_string()))),
+            Err(_) => Err(AppError::invalid_parameter(
+                "If-Match",
+                "must be `*` or a list of entity tags such as \"abc\", in visible ASCII",
+            )),
+        })
     }
 }

@@ -17,6 +17,7 @@ struct Facts {
     token: bool,
     id: Option<&'static str>,
     query: bool,
+    if_match: bool,
     json_body: bool,
     other_body: bool,
 }
@@ -32,6 +33,9 @@ impl Facts {
                 .iter()
                 .flatten()
                 .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query)),
+            if_match: operation.parameters.iter().flatten().any(
+                |p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Header && p.name == "If-Match"),
+            ),
             json_body: body_types(operation).is_some_and(|json| json),
             other_body: body_types(operation).is_some_and(|json| !json),
         }
@@ -45,6 +49,9 @@ impl Facts {
         }
         if self.query {
             malformed.push("a query parameter is invalid");
+        }
+        if self.if_match {
+            malformed.push("`If-Match` is not visible ASCII");
         }
         if self.json_body {
             malformed.push("the body is not valid JSON");

@@ -155,6 +155,23 @@ fn apply(record: &Record, draft: &mut NewCity, reasons: &mut Reasons) {
     }
 }
 
+/// A record matched by an external id that would change both the city's
+/// name and its country names another place: a conflict, not an overwrite.
+fn same_place(before: &City, draft: &NewCity) -> Result<(), AppError> {
+    let name = draft.name.as_deref().unwrap_or("").trim();
+    let country = draft.country_code.as_deref().unwrap_or("").trim();
+    if name != before.name && country != before.country_code {
+        return Err(AppError::conflict(
+            ErrorCode::CityExists,
+            format!(
+                "its external id matches city {} ({}, {}), which this record would rename to {}, {}; not overwritten (give `id` to change the city on purpose)",
+                before.id, before.name, before.country_code, name, country
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Another city already has the record's external id.
 fn taken(index: &CityIndex, valid: &ValidCity, own: Option<i64>) -> Result<(), AppError> {
     let clash = |other: Option<&i64>, what: String| match other {
@@ -184,8 +201,11 @@ fn import_one(
     let wikidata = reasons.take(record.text("wikidata_id"));
     let geonames = reasons.take(record.int("geonames_id"));
     let now = crate::clock::now();
-    let existing = id
-        .filter(|id| index.ids.contains(id))
+    if id.is_some_and(|id| !(1..=super::MAX_ID).contains(&id)) {
+        reasons.0.push(super::id_range_reason());
+    }
+    let by_id = id.filter(|id| index.ids.contains(id));
+    let existing = by_id
         .or_else(|| {
             wikidata
                 .as_ref()
@@ -198,6 +218,9 @@ fn import_one(
             let mut draft = draft_of(&before);
             apply(record, &mut draft, &mut reasons);
             reasons.into_result()?;
+            if by_id.is_none() {
+                same_place(&before, &draft)?;
+            }
             let valid = validate(draft, now)?;
             taken(index, &valid, Some(existing))?;
             let mut current = validate(draft_of(&before), now)?.values;

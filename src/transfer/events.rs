@@ -73,9 +73,19 @@ fn apply(record: &Record, draft: &mut NewEvent, reasons: &mut Reasons) {
         draft.media_urls = reasons.take(r.list("media_urls")).unwrap_or_default();
     }
     if r.has("participants") {
-        draft.participants = reasons
-            .take(r.int("participants"))
-            .and_then(|p| i32::try_from(p).ok());
+        draft.participants = match reasons.take(r.int("participants")) {
+            Some(p) => match i32::try_from(p) {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    reasons.0.push(format!(
+                        "participants: must be between 0 and {}",
+                        crate::events::validate::MAX_PARTICIPANTS
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
     }
 }
 
@@ -86,6 +96,9 @@ fn import_one(
 ) -> Result<Outcome, AppError> {
     let mut reasons = Reasons::default();
     let id = reasons.take(record.int("id"));
+    if id.is_some_and(|id| !(1..=super::MAX_ID).contains(&id)) {
+        reasons.0.push(super::id_range_reason());
+    }
     let twinning_id = reasons.take(record.int("twinning_id"));
     let from_city_id = reasons.take(record.int("from_city_id"));
     let in_reply_to = reasons.take(record.int("in_reply_to"));

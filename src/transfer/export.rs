@@ -11,16 +11,19 @@ use std::io::Write;
 
 const BATCH: i64 = 1000;
 
-/// A CSV cell: lists joined by `|`, objects as JSON text, nothing for null.
+/// A CSV cell: lists joined by `|`, objects as JSON text, nothing for null;
+/// text that a spreadsheet would run as a formula is neutralised.
 fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) if items.iter().all(Value::is_string) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join("|"),
+        Value::String(s) => super::formula::neutralise(s),
+        Value::Array(items) if items.iter().all(Value::is_string) => super::formula::neutralise(
+            &items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("|"),
+        ),
         other => other.to_string(),
     }
 }

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod events;
 pub mod export;
 pub mod fields;
+pub mod formula;
 pub mod http;
 pub mod twinnings;
 
@@ -24,6 +25,14 @@ use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use utoipa::ToSchema;
+
+/// The largest id a record may give: 2^53 − 1, exact in JavaScript clients
+/// too, and far from the end of the databases' 64-bit sequences.
+pub const MAX_ID: i64 = (1 << 53) - 1;
+
+pub fn id_range_reason() -> String {
+    format!("id: must be between 1 and {MAX_ID}")
+}
 
 /// Records written per transaction.
 pub const CHUNK: usize = 2000;
@@ -145,7 +154,7 @@ pub fn records<'a, R: Read + 'a>(
                         let value = if v.is_empty() {
                             Value::Null
                         } else {
-                            Value::String(v.to_string())
+                            Value::String(formula::restore(v).to_string())
                         };
                         (h.clone(), value)
                     })
@@ -244,7 +253,8 @@ pub fn run(
                     "a record was rejected",
                 ));
             }
-            Ok(())
+            // In the chunk's transaction: a sequence that cannot move undoes the chunk.
+            advance_sequences(conn)
         });
         if result.is_err() && all_or_nothing {
             failed_whole = true;
@@ -289,11 +299,9 @@ pub fn import<R: Read>(
     progress: impl FnMut(&ImportReport),
 ) -> Result<ImportReport, AppError> {
     let records = records(reader, format);
-    let report = match kind {
-        Kind::Cities => cities::import(conn, records, all_or_nothing, author, progress)?,
-        Kind::Twinnings => twinnings::import(conn, records, all_or_nothing, author, progress)?,
-        Kind::Events => events::import(conn, records, all_or_nothing, author, progress)?,
-    };
-    advance_sequences(conn)?;
-    Ok(report)
+    match kind {
+        Kind::Cities => cities::import(conn, records, all_or_nothing, author, progress),
+        Kind::Twinnings => twinnings::import(conn, records, all_or_nothing, author, progress),
+        Kind::Events => events::import(conn, records, all_or_nothing, author, progress),
+    }
 }

@@ -127,6 +127,9 @@ fn import_one(
 ) -> Result<Outcome, AppError> {
     let mut reasons = Reasons::default();
     let id = reasons.take(record.int("id"));
+    if id.is_some_and(|id| !(1..=super::MAX_ID).contains(&id)) {
+        reasons.0.push(super::id_range_reason());
+    }
     let a = cities.resolve(record, "city_a", &mut reasons);
     let b = cities.resolve(record, "city_b", &mut reasons);
     let named = Named {

@@ -4,6 +4,7 @@
 
 mod access;
 mod anniversaries;
+mod audit;
 mod cache;
 mod changes;
 mod cities;

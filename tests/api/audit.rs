@@ -1,0 +1,280 @@
+//! The hostile-client audit's findings, each reproduced and held to its safe
+//! outcome: identifier squatting, ids past the safe range, busy databases,
+//! formulas in exports, unreadable preconditions, unbounded search words and
+//! imports that changed data where the API refuses it.
+
+use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app, story};
+use serde_json::{Value, json};
+use twinning::db::DatabaseUrl;
+use twinning::tokens::Principal;
+use twinning::transfer::{self, Format, ImportReport, Kind};
+
+fn import(url: &DatabaseUrl, kind: Kind, text: &str, format: Format) -> ImportReport {
+    let mut conn = url.establish().unwrap();
+    transfer::import(
+        &mut conn,
+        kind,
+        text.as_bytes(),
+        format,
+        false,
+        &Principal::command_line("audit test"),
+        |_| {},
+    )
+    .unwrap()
+}
+
+fn export(url: &DatabaseUrl, kind: Kind, format: Format) -> String {
+    let mut conn = url.establish().unwrap();
+    let mut out = Vec::new();
+    transfer::export::export(&mut conn, kind, format, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+async fn city(app: &TestApp, id: i64) -> Value {
+    app.get(&format!("/api/v1/cities/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_city_token_may_not_set_or_change_its_citys_external_ids() {
+    let app = spawn_app().await;
+    let novgorod = app.create_city(story::veliky_novgorod()).await;
+    let staff = app.city_client("Novgorod staff", &[novgorod]);
+    for body in [
+        json!({"wikidata_id": "Q1899"}),
+        json!({"geonames_id": 703448}),
+        json!({"geonames_id": null}),
+    ] {
+        let response = staff
+            .patch(app.url(&format!("/api/v1/cities/{novgorod}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 403, "forbidden").await;
+    }
+    let unchanged = city(&app, novgorod).await;
+    assert_eq!(
+        (&unchanged["wikidata_id"], &unchanged["geonames_id"]),
+        (&Value::Null, &json!(519336))
+    );
+    // Its other fields stay the token's to edit, the ids sent as they are.
+    let response = staff
+        .patch(app.url(&format!("/api/v1/cities/{novgorod}")))
+        .json(&json!({"population": 224286, "geonames_id": 519336}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let admin = app
+        .patch_json(
+            &format!("/api/v1/cities/{novgorod}"),
+            &json!({"wikidata_id": "Q1898"}),
+        )
+        .await;
+    assert_eq!(admin.status().as_u16(), 200, "an admin may");
+}
+
+#[actix_web::test]
+async fn an_import_matched_by_an_external_id_does_not_overwrite_another_place() {
+    let app = spawn_app().await;
+    let novgorod = app.create_city(story::veliky_novgorod()).await;
+    let file = "name,country_code,geonames_id,population\nKyiv,UA,519336,2797553\n";
+    let report = import(&app.database_url, Kind::Cities, file, Format::Csv);
+    assert_eq!(
+        (report.created, report.updated, report.rejected_count),
+        (0, 0, 1)
+    );
+    let reasons = report.rejected[0].reasons.join("; ");
+    assert!(reasons.contains("Veliky Novgorod"), "{reasons}");
+    assert_eq!(city(&app, novgorod).await["name"], "Veliky Novgorod");
+    // The same id with the same place is an update as before.
+    let file = "name,country_code,geonames_id,population\nVeliky Novgorod,RU,519336,224286\n";
+    let report = import(&app.database_url, Kind::Cities, file, Format::Csv);
+    assert_eq!(report.updated, 1);
+    assert_eq!(city(&app, novgorod).await["population"], 224286);
+}
+
+#[actix_web::test]
+async fn explicit_ids_outside_the_safe_range_are_refused_and_later_creates_work() {
+    let app = spawn_app().await;
+    let file = "id,name,country_code\n\
+                9223372036854775807,Far,DE\n\
+                9007199254740992,Past the range,DE\n\
+                0,Zero,DE\n\
+                -5,Negative,DE\n\
+                9007199254740991,Last safe,DE\n";
+    let report = import(&app.database_url, Kind::Cities, file, Format::Csv);
+    assert_eq!(
+        (report.created, report.rejected_count),
+        (1, 4),
+        "{report:?}"
+    );
+    let lines: Vec<u64> = report.rejected.iter().map(|r| r.line).collect();
+    assert_eq!(lines, vec![2, 3, 4, 5]);
+    assert!(report.rejected[0].reasons[0].contains("between 1 and 9007199254740991"));
+    assert_eq!(city(&app, 9007199254740991).await["name"], "Last safe");
+    // The sequence moved past the explicit id, and still has room.
+    let created = app
+        .create_city(json!({"name": "After", "country_code": "DE"}))
+        .await;
+    assert!(created > 9007199254740991, "{created}");
+    let file = r#"{"id": 9223372036854775807, "twinning_id": 1, "kind": "letter", "from_city_id": 1, "date": "2020", "title": "x"}"#;
+    let report = import(&app.database_url, Kind::Events, file, Format::Jsonl);
+    assert_eq!(report.rejected_count, 1);
+}
+
+#[actix_web::test]
+async fn an_imported_event_with_too_many_participants_is_refused_as_the_api_refuses_it() {
+    let app = spawn_app().await;
+    let c = app.create_story_cities().await;
+    let twinning = app
+        .create_twinning(json!({"city_ids": [c.novgorod, c.rochester], "kind": "sister_city"}))
+        .await;
+    let line = json!({"twinning_id": twinning, "kind": "delegation_visit", "from_city_id": c.rochester,
+        "date": "2019", "title": "A very large delegation", "participants": 5_000_000_000_i64});
+    let report = import(
+        &app.database_url,
+        Kind::Events,
+        &line.to_string(),
+        Format::Jsonl,
+    );
+    assert_eq!((report.created, report.rejected_count), (0, 1));
+    assert_eq!(
+        report.rejected[0].reasons,
+        vec!["participants: must be between 0 and 10000000".to_string()]
+    );
+    let api = app
+        .post_json(
+            &format!("/api/v1/twinnings/{twinning}/events"),
+            &json!({"kind": "delegation_visit", "from_city_id": c.rochester, "date": "2019",
+                "title": "A very large delegation", "participants": 20_000_000}),
+        )
+        .await;
+    let problem = assert_problem(api, 422, "validation_failed").await;
+    assert_eq!(
+        problem["errors"][0]["message"],
+        "must be between 0 and 10000000"
+    );
+}
+
+#[actix_web::test]
+async fn csv_exports_neutralise_formulas_and_read_back_exactly() {
+    let app = spawn_app().await;
+    let c = app.create_story_cities().await;
+    let twinning = app
+        .create_twinning(json!({"city_ids": [c.novgorod, c.rochester], "kind": "sister_city"}))
+        .await;
+    let staff = app.city_client("Rochester staff", &[c.rochester]);
+    let response = staff
+        .post(app.url(&format!("/api/v1/twinnings/{twinning}/events")))
+        .json(
+            &json!({"kind": "letter", "from_city_id": c.rochester, "date": "2020",
+            "title": "=HYPERLINK(\"http://example.org\",\"open\")",
+            "description": "+cmd|' /C calc'!A0"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let csv = export(&app.database_url, Kind::Events, Format::Csv);
+    for line in csv.lines().skip(1) {
+        for cell in line.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(
+                !cell.starts_with(['=', '+', '@']),
+                "a spreadsheet would run {cell} in {line}"
+            );
+        }
+    }
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+    let jsonl = export(&app.database_url, Kind::Events, Format::Jsonl);
+    assert!(
+        jsonl.contains("\"title\":\"=HYPERLINK"),
+        "JSON Lines stay raw"
+    );
+    // Read back into a new registry, the values are the ones sent.
+    let copy = crate::helpers::fresh_database();
+    {
+        let mut conn = copy.url.establish().unwrap();
+        twinning::db::run_migrations(&mut conn).unwrap();
+    }
+    for kind in [Kind::Cities, Kind::Twinnings, Kind::Events] {
+        let file = export(&app.database_url, kind, Format::Csv);
+        let report = import(&copy.url, kind, &file, Format::Csv);
+        assert_eq!(report.rejected, vec![], "{kind:?}");
+    }
+    assert_eq!(export(&copy.url, Kind::Events, Format::Jsonl), jsonl);
+}
+
+#[actix_web::test]
+async fn an_if_match_that_is_not_visible_ascii_is_400_and_writes_nothing() {
+    let app = spawn_app().await;
+    let novgorod = app.create_city(story::veliky_novgorod()).await;
+    let stale = reqwest::header::HeaderValue::from_bytes(b"\"stale\xff\"").unwrap();
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/cities/{novgorod}")))
+        .header("if-match", stale.clone())
+        .json(&json!({"population": 1}))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 400, "invalid_parameter").await;
+    assert_eq!(error_fields(&problem), vec!["If-Match"]);
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/cities/{novgorod}")))
+        .header("if-match", stale)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400, "invalid_parameter").await;
+    assert_eq!(city(&app, novgorod).await["population"], 222868);
+}
+
+#[actix_web::test]
+async fn alternate_names_and_search_words_of_a_city_are_bounded() {
+    let app = spawn_app().await;
+    let novgorod = app.create_city(story::veliky_novgorod()).await;
+    let many: Vec<String> = (0..501).map(|i| format!("Name {i}")).collect();
+    let response = app
+        .patch_json(
+            &format!("/api/v1/cities/{novgorod}"),
+            &json!({"alternate_names": many}),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), vec!["alternate_names"]);
+    // Within the count, but words enough for thousands of index rows.
+    let wordy: Vec<String> = (0..400)
+        .map(|i| {
+            (0..6)
+                .map(|j| format!("w{i}x{j}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
+    let response = app
+        .patch_json(
+            &format!("/api/v1/cities/{novgorod}"),
+            &json!({"alternate_names": wordy}),
+        )
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 2000"),
+        "{problem}"
+    );
+    let document: Value = serde_json::from_str(&twinning::openapi::to_pretty_json()).unwrap();
+    assert_eq!(
+        document["components"]["schemas"]["CityPatch"]["properties"]["alternate_names"]["maxItems"],
+        500
+    );
+}
