@@ -127,6 +127,14 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
 
+    /// Largest file an import over HTTP accepts, in bytes.
+    #[arg(long, env = "MAX_IMPORT_BYTES", default_value_t = 268_435_456)]
+    pub max_import_bytes: u64,
+
+    /// Seconds a client has to send the whole file of an import over HTTP.
+    #[arg(long, env = "IMPORT_UPLOAD_SECS", default_value_t = 300)]
+    pub import_upload_secs: u64,
+
     /// Worker threads serving HTTP (default: one per CPU core).
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,

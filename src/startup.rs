@@ -24,6 +24,10 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
     let db = web::Data::new(db);
     let cache = web::Data::new(ResponseCache::new(settings.response_cache_bytes));
     let limit = BodyLimit(settings.max_body_bytes);
+    let uploads = transfer::http::UploadLimits {
+        max_bytes: settings.max_import_bytes,
+        seconds: settings.import_upload_secs,
+    };
     let document = openapi::document();
     let origins = settings.cors_allowed_origins.clone();
     let server = HttpServer::new(move || {
@@ -31,6 +35,7 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
             .app_data(db.clone())
             .app_data(cache.clone())
             .app_data(limit)
+            .app_data(uploads)
             .app_data(web::PathConfig::default().error_handler(|_, _| {
                 AppError::invalid_parameter("id", "must be a 64-bit integer").into()
             }))

@@ -121,7 +121,9 @@ async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> An
     let url = req.uri().to_string();
     if let Some(entry) = cache.get(&url, version) {
         let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(entry.body.clone()));
-        *res.headers_mut() = entry.headers.clone();
+        for (name, value) in &entry.headers {
+            res.headers_mut().insert(name.clone(), value.clone());
+        }
         let (req, _) = req.into_parts();
         return Ok(ServiceResponse::new(req, res));
     }
@@ -136,10 +138,7 @@ async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> An
         headers.insert(header::ETAG, value);
     }
     default_header(headers, PUBLIC_READ);
-    let entry = Entry {
-        body: bytes,
-        headers: response.headers().clone(),
-    };
+    let entry = Entry::new(bytes, response.headers());
     cache.put(&url, version, entry);
     Ok(ServiceResponse::new(req, response))
 }

@@ -14,40 +14,75 @@
 
 use crate::db::Db;
 use crate::error::AppError;
-use actix_web::http::header::HeaderMap;
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use chrono::NaiveDate;
-use std::collections::HashMap;
+use moka::sync::Cache;
 use std::sync::{Arc, Mutex};
 
+/// What an entry costs beside its URL, body and headers: the map's node,
+/// the `Arc`, the vectors' headers (measured order of magnitude, not exact).
+const ENTRY_OVERHEAD: usize = 256;
+
 /// One kept answer: the body as the handler produced it (before any content
-/// coding) and its headers, the entity tag among them.
+/// coding) and its own few headers, the entity tag among them.
 pub struct Entry {
     pub body: Bytes,
-    pub headers: HeaderMap,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The version it was made at: an answer put while another request
+    /// moved the cache to a newer version is never served under it.
+    version: Option<Version>,
+}
+
+impl Entry {
+    pub fn new(body: Bytes, headers: &HeaderMap) -> Entry {
+        Entry {
+            body,
+            headers: headers
+                .iter()
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
+            version: None,
+        }
+    }
+
+    /// The bytes it holds, as counted against the budget.
+    fn weight(&self, url: &str) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 32)
+            .sum();
+        url.len() + self.body.len() + headers + ENTRY_OVERHEAD
+    }
 }
 
 /// The registry's version and day that kept answers belong to.
 pub type Version = (i64, NaiveDate);
 
+/// Kept answers within a budget of bytes, everything they hold counted.
+/// When full, the answers least likely to be asked again give way (moka's
+/// TinyLFU admission): a client reading many distinct URLs once cannot push
+/// out the answers others keep asking for.
 pub struct ResponseCache {
     budget: usize,
-    state: Mutex<State>,
-}
-
-#[derive(Default)]
-struct State {
-    version: Option<Version>,
-    bytes: usize,
-    entries: HashMap<String, Arc<Entry>>,
+    version: Mutex<Option<Version>>,
+    entries: Cache<String, Arc<Entry>>,
 }
 
 impl ResponseCache {
-    /// A cache holding at most `budget` bytes of URLs and bodies; 0 turns it off.
+    /// A cache holding at most `budget` bytes; 0 turns it off.
     pub fn new(budget: usize) -> ResponseCache {
+        let entries = Cache::builder()
+            .max_capacity(budget as u64)
+            .weigher(|url: &String, entry: &Arc<Entry>| {
+                u32::try_from(entry.weight(url)).unwrap_or(u32::MAX)
+            })
+            .build();
         ResponseCache {
             budget,
-            state: Mutex::new(State::default()),
+            version: Mutex::new(None),
+            entries,
         }
     }
 
@@ -61,49 +96,44 @@ impl ResponseCache {
         Ok((head, crate::clock::today()))
     }
 
+    /// Whether answers made at `version` may be kept and served: it is the
+    /// newest seen (a newer one empties the cache first).
+    fn current(&self, version: Version) -> bool {
+        let mut seen = self.version.lock().unwrap_or_else(|e| e.into_inner());
+        match *seen {
+            Some(v) if v == version => true,
+            Some(v) if v > version => false,
+            _ => {
+                *seen = Some(version);
+                self.entries.invalidate_all();
+                true
+            }
+        }
+    }
+
     /// The answer kept for `url` at `version`.
     pub fn get(&self, url: &str, version: Version) -> Option<Arc<Entry>> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.version != Some(version) {
-            if state.version < Some(version) {
-                state.reset(version);
-            }
+        if !self.enabled() || !self.current(version) {
             return None;
         }
-        state.entries.get(url).cloned()
+        self.entries
+            .get(url)
+            .filter(|entry| entry.version == Some(version))
     }
 
-    /// Keeps the answer for `url` made at `version`, if it fits the budget;
-    /// when the cache is full it is emptied first.
-    pub fn put(&self, url: &str, version: Version, entry: Entry) {
-        let size = url.len() + entry.body.len();
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if state.version != Some(version) {
-            // Made at an older version than the newest one seen: stale.
-            if state.version > Some(version) {
-                return;
-            }
-            state.reset(version);
-        }
-        if size > self.budget || state.entries.contains_key(url) {
+    /// Keeps the answer for `url` made at `version`, if it fits the budget.
+    pub fn put(&self, url: &str, version: Version, mut entry: Entry) {
+        if !self.enabled() || entry.weight(url) > self.budget || !self.current(version) {
             return;
         }
-        if state.bytes + size > self.budget {
-            // Full: start over, so that what is read now gets in, rather than
-            // keeping whatever came first until the next write.
-            state.entries.clear();
-            state.bytes = 0;
-        }
-        state.bytes += size;
-        state.entries.insert(url.to_string(), Arc::new(entry));
+        entry.version = Some(version);
+        self.entries.insert(url.to_string(), Arc::new(entry));
     }
-}
 
-impl State {
-    fn reset(&mut self, version: Version) {
-        self.version = Some(version);
-        self.bytes = 0;
-        self.entries.clear();
+    /// The bytes the kept answers hold, once pending evictions are done.
+    pub fn weighted_size(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.weighted_size()
     }
 }
 
@@ -112,10 +142,12 @@ mod tests {
     use super::*;
 
     fn entry(body: &'static str) -> Entry {
-        Entry {
-            body: Bytes::from_static(body.as_bytes()),
-            headers: HeaderMap::new(),
-        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            actix_web::http::header::ETAG,
+            HeaderValue::from_static("\"abcdefghijklmnopqrstuvwx\""),
+        );
+        Entry::new(Bytes::from_static(body.as_bytes()), &headers)
     }
 
     fn day() -> NaiveDate {
@@ -124,7 +156,7 @@ mod tests {
 
     #[test]
     fn an_answer_is_served_only_at_the_version_it_was_made_at() {
-        let cache = ResponseCache::new(1024);
+        let cache = ResponseCache::new(4096);
         assert!(cache.get("/a", (1, day())).is_none());
         cache.put("/a", (1, day()), entry("one"));
         assert_eq!(&cache.get("/a", (1, day())).expect("kept").body[..], b"one");
@@ -137,7 +169,7 @@ mod tests {
 
     #[test]
     fn a_new_day_empties_the_cache() {
-        let cache = ResponseCache::new(1024);
+        let cache = ResponseCache::new(4096);
         cache.put("/a", (1, day()), entry("one"));
         let tomorrow = day().succ_opt().expect("a date");
         assert!(cache.get("/a", (1, tomorrow)).is_none());
@@ -145,28 +177,53 @@ mod tests {
 
     #[test]
     fn an_answer_made_at_an_older_version_is_not_kept() {
-        let cache = ResponseCache::new(1024);
+        let cache = ResponseCache::new(4096);
         assert!(cache.get("/b", (5, day())).is_none());
         cache.put("/a", (4, day()), entry("old"));
         assert!(cache.get("/a", (5, day())).is_none());
     }
 
     #[test]
-    fn the_budget_bounds_what_is_kept() {
-        let cache = ResponseCache::new(10);
-        cache.put("/a", (1, day()), entry("12345"));
-        cache.put("/b", (1, day()), entry("123456789"));
-        assert!(cache.get("/a", (1, day())).is_some());
+    fn what_is_kept_counts_its_headers_and_stays_within_the_budget() {
+        let one = entry("x").weight("/api/v1/cities?q=a");
         assert!(
-            cache.get("/b", (1, day())).is_none(),
-            "larger than the budget"
+            one > ENTRY_OVERHEAD + 24,
+            "headers and overhead count: {one}"
         );
-        cache.put("/c", (1, day()), entry("123"));
+        let budget = 300_000;
+        let cache = ResponseCache::new(budget);
+        for i in 0..2500 {
+            cache.put(&format!("/api/v1/cities?q=w{i}"), (1, day()), entry("[]"));
+        }
+        let size = cache.weighted_size();
+        assert!(size <= budget as u64, "{size} bytes kept");
         assert!(
-            cache.get("/c", (1, day())).is_some(),
-            "a full cache starts over"
+            size > budget as u64 / 2,
+            "it fills up to its budget: {size}"
         );
-        assert!(cache.get("/a", (1, day())).is_none());
+        assert!(
+            cache
+                .get("/a-body-larger-than-the-budget", (1, day()))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_full_cache_keeps_the_answers_asked_for_often() {
+        let cache = ResponseCache::new(20_000);
+        cache.put("/hot", (1, day()), entry("hot"));
+        for _ in 0..20 {
+            assert!(cache.get("/hot", (1, day())).is_some());
+        }
+        for i in 0..2000 {
+            let url = format!("/scan/{i}");
+            cache.put(&url, (1, day()), entry("cold"));
+        }
+        cache.weighted_size();
+        assert!(
+            cache.get("/hot", (1, day())).is_some(),
+            "a scan did not push it out"
+        );
         let off = ResponseCache::new(0);
         off.put("/a", (1, day()), entry("1"));
         assert!(off.get("/a", (1, day())).is_none());

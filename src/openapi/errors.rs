@@ -1,6 +1,7 @@
 //! The error responses every operation has by what it is, written once: a
 //! token → 401 and 403; an `{id}` → 400 and 404; query parameters → 400; a
-//! JSON body → 400, 413, 415 and 422; another body → 415. A response an operation states itself
+//! JSON body → 400, 413, 415 and 422; a file upload → 408, 413 and 415; the
+//! database → 503 with `Retry-After`. A response an operation states itself
 //! (a 409 with its code, a 422 with rules of its own) is kept as it is.
 //! Responses are then listed in the order of their status.
 
@@ -20,6 +21,7 @@ struct Facts {
     if_match: bool,
     json_body: bool,
     other_body: bool,
+    database: bool,
 }
 
 impl Facts {
@@ -38,6 +40,7 @@ impl Facts {
             ),
             json_body: body_types(operation).is_some_and(|json| json),
             other_body: body_types(operation).is_some_and(|json| !json),
+            database: path != "/healthz",
         }
     }
 
@@ -92,8 +95,22 @@ impl Facts {
         }
         if self.other_body {
             found.push((
+                "408",
+                "The file did not arrive within `IMPORT_UPLOAD_SECS` (code `request_timeout`); nothing was imported".into(),
+            ));
+            found.push((
+                "413",
+                "The file is larger than `MAX_IMPORT_BYTES` (code `payload_too_large`)".into(),
+            ));
+            found.push((
                 "415",
                 "The body's `Content-Type` is not one this operation takes (code `unsupported_media_type`)".into(),
+            ));
+        }
+        if self.database {
+            found.push((
+                "503",
+                "The database is unavailable or busy (code `database_unavailable` or `database_busy`): retry after `Retry-After` seconds".into(),
             ));
         }
         found
@@ -159,6 +176,19 @@ pub fn problem(status: &str, description: &str) -> RefOr<utoipa::openapi::Respon
             .schema(Some(Ref::from_schema_name("Problem")))
             .build(),
     );
+    if status == "503" {
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(Some(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .build(),
+                ))
+                .description(Some("Seconds to wait before trying again"))
+                .build(),
+        );
+    }
     if status == "401" {
         let text = utoipa::openapi::ObjectBuilder::new()
             .schema_type(Type::String)

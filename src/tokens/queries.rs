@@ -165,6 +165,33 @@ pub fn revoke(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<()
     Ok(())
 }
 
+/// 401 if the token a request came with was revoked or expired since it
+/// was checked (a long upload); the command line has no token to check.
+pub fn recheck(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let Some(id) = principal.token_id else {
+        return Ok(());
+    };
+    let row: Option<TokenRow> = tokens::table.find(id).first(conn).optional()?;
+    match row {
+        Some(row) if row.revoked_at.is_some() => Err(AppError::unauthorized(
+            "the bearer token has been revoked",
+            true,
+        )),
+        Some(row) if row.expires_at.is_some_and(|at| at <= now) => {
+            Err(AppError::unauthorized("the bearer token has expired", true))
+        }
+        Some(_) => Ok(()),
+        None => Err(AppError::unauthorized(
+            "the bearer token is not valid",
+            true,
+        )),
+    }
+}
+
 /// The holder of a presented bearer token, or 401.
 pub fn authenticate(
     conn: &mut DbConnection,

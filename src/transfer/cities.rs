@@ -3,7 +3,7 @@
 //! than duplicates. Columns the file lacks keep their values.
 
 use super::fields::Reasons;
-use super::{ImportReport, Outcome, Record, Rejected, run};
+use super::{Outcome, Record};
 use crate::changes::audit;
 use crate::cities::model::{City, CityRow, NewCity};
 use crate::cities::queries;
@@ -190,7 +190,7 @@ fn taken(index: &CityIndex, valid: &ValidCity, own: Option<i64>) -> Result<(), A
     Ok(())
 }
 
-fn import_one(
+pub(super) fn import_one(
     conn: &mut DbConnection,
     record: &Record,
     index: &mut CityIndex,
@@ -246,24 +246,6 @@ fn import_one(
             Ok(Outcome::Created)
         }
     }
-}
-
-pub fn import(
-    conn: &mut DbConnection,
-    records: impl Iterator<Item = Result<Record, Rejected>>,
-    all_or_nothing: bool,
-    author: &Principal,
-    progress: impl FnMut(&ImportReport),
-) -> Result<ImportReport, AppError> {
-    let mut index = CityIndex::load(conn)?;
-    run(
-        conn,
-        records,
-        &COLUMNS,
-        all_or_nothing,
-        |conn, r| import_one(conn, r, &mut index, author),
-        progress,
-    )
 }
 
 /// One city as an export record, in the order of `COLUMNS`.

@@ -39,7 +39,7 @@ pub fn import_file(database_url: &str, args: &ImportArgs) -> Result<ImportReport
         inner: BufReader::with_capacity(1 << 16, file),
         read: read.clone(),
     };
-    let reader: Box<dyn Read> = if path.to_ascii_lowercase().ends_with(".gz") {
+    let reader: Box<dyn Read + Send> = if path.to_ascii_lowercase().ends_with(".gz") {
         Box::new(flate2::read::MultiGzDecoder::new(counted))
     } else {
         Box::new(counted)

@@ -2,7 +2,7 @@
 //! replied to are fixed once an event exists.
 
 use super::fields::{Reasons, parse_enum};
-use super::{ImportReport, Outcome, Record, Rejected, run};
+use super::{Outcome, Record};
 use crate::changes::audit;
 use crate::db::DbConnection;
 use crate::db::schema::events;
@@ -89,7 +89,7 @@ fn apply(record: &Record, draft: &mut NewEvent, reasons: &mut Reasons) {
     }
 }
 
-fn import_one(
+pub(super) fn import_one(
     conn: &mut DbConnection,
     record: &Record,
     author: &Principal,
@@ -151,23 +151,6 @@ fn import_one(
             Ok(Outcome::Created)
         }
     }
-}
-
-pub fn import(
-    conn: &mut DbConnection,
-    records: impl Iterator<Item = Result<Record, Rejected>>,
-    all_or_nothing: bool,
-    author: &Principal,
-    progress: impl FnMut(&ImportReport),
-) -> Result<ImportReport, AppError> {
-    run(
-        conn,
-        records,
-        &COLUMNS,
-        all_or_nothing,
-        |conn, r| import_one(conn, r, author),
-        progress,
-    )
 }
 
 /// One event as an export record, in the order of `COLUMNS`.

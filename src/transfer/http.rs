@@ -10,7 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use std::io::Read;
+use std::io::{BufReader, Seek, SeekFrom, Write};
+use std::time::Duration;
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -23,28 +24,6 @@ pub struct ImportQuery {
     /// Roll the whole import back if any record is rejected.
     #[param(default = false)]
     pub all_or_nothing: Option<bool>,
-}
-
-/// Reads the chunks the async side forwards, on the importer's thread.
-struct ChannelReader {
-    chunks: tokio::sync::mpsc::Receiver<Result<web::Bytes, String>>,
-    current: web::Bytes,
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.current.is_empty() {
-            match self.chunks.blocking_recv() {
-                Some(Ok(chunk)) => self.current = chunk,
-                Some(Err(e)) => return Err(std::io::Error::other(e)),
-                None => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        self.current = self.current.slice(n..);
-        Ok(n)
-    }
 }
 
 fn format_of(req: &HttpRequest, given: Option<Format>) -> Result<Format, AppError> {
@@ -76,46 +55,34 @@ fn format_of(req: &HttpRequest, given: Option<Format>) -> Result<Format, AppErro
     }
 }
 
+/// Limits of an upload, from the settings.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    pub max_bytes: u64,
+    pub seconds: u64,
+}
+
 async fn import(
     kind: Kind,
     principal: Principal,
     db: web::Data<Db>,
     req: HttpRequest,
     query: ImportQuery,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<web::Json<ImportReport>, AppError> {
     principal.require_admin()?;
     let format = format_of(&req, query.format)?;
     let all_or_nothing = query.all_or_nothing.unwrap_or(false);
-    let (sender, chunks) = tokio::sync::mpsc::channel(16);
-    let reader = ChannelReader {
-        chunks,
-        current: web::Bytes::new(),
-    };
-    let importing = db.write(move |conn| {
-        super::import(
-            conn,
-            kind,
-            reader,
-            format,
-            all_or_nothing,
-            &principal,
-            |_| {},
-        )
-    });
-    let forwarding = async move {
-        let mut bytes = 0usize;
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| e.to_string());
-            bytes += chunk.as_ref().map_or(0, |c| c.len());
-            let failed = chunk.is_err();
-            if sender.send(chunk).await.is_err() || failed {
-                break;
-            }
-        }
-        bytes
-    };
-    let (report, bytes) = futures_util::future::join(importing, forwarding).await;
+    let limits = req
+        .app_data::<UploadLimits>()
+        .copied()
+        .unwrap_or(UploadLimits {
+            max_bytes: 256 << 20,
+            seconds: 300,
+        });
+    // The whole file first, so that a slow or stalled client holds no
+    // transaction and no connection: nothing is written until it is here.
+    let (file, bytes) = spool(payload, limits).await?;
     if bytes == 0 {
         return Err(AppError::new(
             StatusCode::BAD_REQUEST,
@@ -123,11 +90,85 @@ async fn import(
             "the request has no file: send CSV (with its header) or JSON Lines in the body",
         ));
     }
-    let report = report?;
+    // The token may have been revoked while the file arrived.
+    let author = principal.clone();
+    let mut importer = db
+        .write(move |conn| {
+            crate::tokens::queries::recheck(conn, &author, crate::clock::now())?;
+            super::Importer::new(conn, kind, BufReader::new(file), format, all_or_nothing)
+        })
+        .await?;
+    // A chunk at a time, each on the writing connection afresh, so that
+    // other writes get in between.
+    loop {
+        let author = principal.clone();
+        let (returned, more) = db
+            .write(move |conn| {
+                let more = importer.chunk(conn, &author, &mut |_| {})?;
+                Ok((importer, more))
+            })
+            .await?;
+        importer = returned;
+        if !more {
+            break;
+        }
+    }
+    let report = importer.finish();
     if report.created + report.updated + report.skipped == 0 || report.rolled_back {
         return Err(nothing_imported(&report));
     }
     Ok(web::Json(report))
+}
+
+/// Receives the body into an unnamed temporary file, within the limits of
+/// its size (413) and its time (408); a client gone mid-upload leaves nothing.
+async fn spool(
+    mut payload: web::Payload,
+    limits: UploadLimits,
+) -> Result<(std::fs::File, u64), AppError> {
+    let deadline = actix_web::rt::time::Instant::now() + Duration::from_secs(limits.seconds);
+    let mut file = tempfile::tempfile().map_err(AppError::internal)?;
+    let mut bytes = 0u64;
+    loop {
+        let left = deadline.saturating_duration_since(actix_web::rt::time::Instant::now());
+        let next = actix_web::rt::time::timeout(left, payload.next()).await;
+        let chunk = match next {
+            Err(_) => {
+                return Err(AppError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    ErrorCode::RequestTimeout,
+                    format!(
+                        "the upload took longer than {} s; nothing was imported",
+                        limits.seconds
+                    ),
+                ));
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                return Err(AppError::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::MalformedBody,
+                    format!("the upload could not be read: {e}; nothing was imported"),
+                ));
+            }
+            Ok(Some(Ok(chunk))) => chunk,
+        };
+        bytes += chunk.len() as u64;
+        if bytes > limits.max_bytes {
+            return Err(AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "the file is larger than the limit of {} bytes (MAX_IMPORT_BYTES)",
+                    limits.max_bytes
+                ),
+            ));
+        }
+        // Local disk at page-cache speed: a few microseconds a chunk.
+        file.write_all(&chunk).map_err(AppError::internal)?;
+    }
+    file.seek(SeekFrom::Start(0)).map_err(AppError::internal)?;
+    Ok((file, bytes))
 }
 
 /// 422 for an import that stored nothing, with each rejected record as a field.

@@ -108,6 +108,9 @@ impl ImportReport {
     }
 }
 
+/// The records of a file, read one at a time.
+pub type Records<'a> = Box<dyn Iterator<Item = Result<Record, Rejected>> + Send + 'a>;
+
 /// What became of one record.
 pub enum Outcome {
     Created,
@@ -123,10 +126,7 @@ pub struct Record {
 }
 
 /// Reads records from CSV (with a header) or JSON Lines.
-pub fn records<'a, R: Read + 'a>(
-    reader: R,
-    format: Format,
-) -> Box<dyn Iterator<Item = Result<Record, Rejected>> + 'a> {
+pub fn records<'a, R: Read + Send + 'a>(reader: R, format: Format) -> Records<'a> {
     match format {
         Format::Csv => {
             let mut csv = csv::ReaderBuilder::new()
@@ -204,50 +204,117 @@ fn reasons(error: AppError) -> Vec<String> {
     }
 }
 
-/// Imports records with `handle`, in chunked transactions (or one), each
-/// record in a savepoint of its own so that a failing one leaves the others.
-pub fn run(
-    conn: &mut DbConnection,
-    records: impl Iterator<Item = Result<Record, Rejected>>,
-    known_columns: &[&str],
+/// What an import keeps between its chunks: the indexes records are matched by.
+enum Matcher {
+    Cities(cities::CityIndex),
+    Twinnings(twinnings::Pairs),
+    Events,
+}
+
+impl Matcher {
+    fn load(conn: &mut DbConnection, kind: Kind) -> Result<Matcher, AppError> {
+        Ok(match kind {
+            Kind::Cities => Matcher::Cities(cities::CityIndex::load(conn)?),
+            Kind::Twinnings => Matcher::Twinnings(twinnings::Pairs::load(conn)?),
+            Kind::Events => Matcher::Events,
+        })
+    }
+
+    fn columns(&self) -> &'static [&'static str] {
+        match self {
+            Matcher::Cities(_) => &cities::COLUMNS,
+            Matcher::Twinnings(_) => &twinnings::COLUMNS,
+            Matcher::Events => &events::COLUMNS,
+        }
+    }
+
+    fn import_one(
+        &mut self,
+        conn: &mut DbConnection,
+        record: &Record,
+        author: &Principal,
+    ) -> Result<Outcome, AppError> {
+        match self {
+            Matcher::Cities(index) => cities::import_one(conn, record, index, author),
+            Matcher::Twinnings(pairs) => twinnings::import_one(conn, record, pairs, author),
+            Matcher::Events => events::import_one(conn, record, author),
+        }
+    }
+}
+
+/// An import in progress: a file's records, written a chunk at a time, each
+/// chunk in one transaction (the whole file in one with `all_or_nothing`)
+/// and each record in a savepoint of its own, so that a failing one leaves
+/// the others. Between chunks the connection is free for other writes.
+pub struct Importer<'a> {
+    records: std::iter::Peekable<Records<'a>>,
+    matcher: Matcher,
     all_or_nothing: bool,
-    mut handle: impl FnMut(&mut DbConnection, &Record) -> Result<Outcome, AppError>,
-    mut progress: impl FnMut(&ImportReport),
-) -> Result<ImportReport, AppError> {
-    let mut report = ImportReport::default();
-    let mut ignored = BTreeSet::new();
-    let mut records = records.peekable();
-    let chunk = if all_or_nothing { usize::MAX } else { CHUNK };
-    let mut failed_whole = false;
-    while records.peek().is_some() {
+    report: ImportReport,
+    ignored: BTreeSet<String>,
+}
+
+impl<'a> Importer<'a> {
+    pub fn new<R: Read + Send + 'a>(
+        conn: &mut DbConnection,
+        kind: Kind,
+        reader: R,
+        format: Format,
+        all_or_nothing: bool,
+    ) -> Result<Importer<'a>, AppError> {
+        Ok(Importer {
+            records: records(reader, format).peekable(),
+            matcher: Matcher::load(conn, kind)?,
+            all_or_nothing,
+            report: ImportReport::default(),
+            ignored: BTreeSet::new(),
+        })
+    }
+
+    /// Writes the next chunk; `false` once the file is done.
+    pub fn chunk(
+        &mut self,
+        conn: &mut DbConnection,
+        author: &Principal,
+        progress: &mut dyn FnMut(&ImportReport),
+    ) -> Result<bool, AppError> {
+        if self.records.peek().is_none() {
+            return Ok(false);
+        }
+        let size = if self.all_or_nothing {
+            usize::MAX
+        } else {
+            CHUNK
+        };
         let result = conn.transaction(|conn| {
-            for record in records.by_ref().take(chunk) {
+            for record in self.records.by_ref().take(size) {
                 match record {
-                    Err(rejected) => report.reject(rejected),
+                    Err(rejected) => self.report.reject(rejected),
                     Ok(record) => {
+                        let known = self.matcher.columns();
                         for key in record.fields.keys() {
-                            if !known_columns.contains(&key.as_str()) {
-                                ignored.insert(key.clone());
+                            if !known.contains(&key.as_str()) {
+                                self.ignored.insert(key.clone());
                             }
                         }
-                        match conn.transaction(|conn| handle(conn, &record)) {
-                            Ok(Outcome::Created) => report.created += 1,
-                            Ok(Outcome::Updated) => report.updated += 1,
-                            Ok(Outcome::Skipped) => report.skipped += 1,
-                            Err(error) => report.reject(Rejected {
+                        let matcher = &mut self.matcher;
+                        match conn.transaction(|conn| matcher.import_one(conn, &record, author)) {
+                            Ok(Outcome::Created) => self.report.created += 1,
+                            Ok(Outcome::Updated) => self.report.updated += 1,
+                            Ok(Outcome::Skipped) => self.report.skipped += 1,
+                            Err(error) => self.report.reject(Rejected {
                                 line: record.line,
                                 reasons: reasons(error),
                             }),
                         }
                     }
                 }
-                if (report.created + report.updated + report.skipped + report.rejected_count) % 500
-                    == 0
-                {
-                    progress(&report);
+                let r = &self.report;
+                if (r.created + r.updated + r.skipped + r.rejected_count).is_multiple_of(500) {
+                    progress(&self.report);
                 }
             }
-            if all_or_nothing && report.rejected_count > 0 {
+            if self.all_or_nothing && self.report.rejected_count > 0 {
                 return Err(AppError::conflict(
                     ErrorCode::NothingImported,
                     "a record was rejected",
@@ -256,21 +323,22 @@ pub fn run(
             // In the chunk's transaction: a sequence that cannot move undoes the chunk.
             advance_sequences(conn)
         });
-        if result.is_err() && all_or_nothing {
-            failed_whole = true;
-        } else {
-            result?;
+        match result {
+            Err(_) if self.all_or_nothing => {
+                let report = &mut self.report;
+                report.rolled_back = true;
+                (report.created, report.updated, report.skipped) = (0, 0, 0);
+            }
+            other => other?,
         }
-        progress(&report);
+        progress(&self.report);
+        Ok(self.records.peek().is_some())
     }
-    if failed_whole {
-        report.rolled_back = true;
-        report.created = 0;
-        report.updated = 0;
-        report.skipped = 0;
+
+    pub fn finish(mut self) -> ImportReport {
+        self.report.ignored_columns = self.ignored.into_iter().collect();
+        self.report
     }
-    report.ignored_columns = ignored.into_iter().collect();
-    Ok(report)
 }
 
 /// After rows were created with ids of their own, PostgreSQL's sequences must
@@ -288,20 +356,17 @@ pub fn advance_sequences(conn: &mut DbConnection) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Imports one file of `kind`.
-pub fn import<R: Read>(
+/// Imports one file of `kind` on one connection, chunk after chunk.
+pub fn import<R: Read + Send>(
     conn: &mut DbConnection,
     kind: Kind,
     reader: R,
     format: Format,
     all_or_nothing: bool,
     author: &Principal,
-    progress: impl FnMut(&ImportReport),
+    mut progress: impl FnMut(&ImportReport),
 ) -> Result<ImportReport, AppError> {
-    let records = records(reader, format);
-    match kind {
-        Kind::Cities => cities::import(conn, records, all_or_nothing, author, progress),
-        Kind::Twinnings => twinnings::import(conn, records, all_or_nothing, author, progress),
-        Kind::Events => events::import(conn, records, all_or_nothing, author, progress),
-    }
+    let mut importer = Importer::new(conn, kind, reader, format, all_or_nothing)?;
+    while importer.chunk(conn, author, &mut progress)? {}
+    Ok(importer.finish())
 }

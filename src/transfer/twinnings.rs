@@ -4,7 +4,7 @@
 
 use super::cities::CityIndex;
 use super::fields::{Reasons, parse_enum};
-use super::{ImportReport, Outcome, Record, Rejected, run};
+use super::{Outcome, Record};
 use crate::changes::audit;
 use crate::db::DbConnection;
 use crate::db::schema::twinnings;
@@ -118,13 +118,13 @@ struct Named {
     history: Option<Vec<StatusChange>>,
 }
 
-fn import_one(
+pub(super) fn import_one(
     conn: &mut DbConnection,
     record: &Record,
-    cities: &CityIndex,
-    pairs: &mut HashMap<(i64, i64), i64>,
+    known: &mut Pairs,
     author: &Principal,
 ) -> Result<Outcome, AppError> {
+    let Pairs { cities, pairs } = known;
     let mut reasons = Reasons::default();
     let id = reasons.take(record.int("id"));
     if id.is_some_and(|id| !(1..=super::MAX_ID).contains(&id)) {
@@ -207,31 +207,26 @@ fn create(
     Ok(Outcome::Created)
 }
 
-pub fn import(
-    conn: &mut DbConnection,
-    records: impl Iterator<Item = Result<Record, Rejected>>,
-    all_or_nothing: bool,
-    author: &Principal,
-    progress: impl FnMut(&ImportReport),
-) -> Result<ImportReport, AppError> {
-    let cities = CityIndex::load(conn)?;
-    let rows: Vec<(i64, i64, i64)> = twinnings::table
-        .select((
-            twinnings::id,
-            twinnings::city_low_id,
-            twinnings::city_high_id,
-        ))
-        .load(conn)?;
-    let mut pairs: HashMap<(i64, i64), i64> =
-        rows.into_iter().map(|(id, a, b)| ((a, b), id)).collect();
-    run(
-        conn,
-        records,
-        &COLUMNS,
-        all_or_nothing,
-        |conn, r| import_one(conn, r, &cities, &mut pairs, author),
-        progress,
-    )
+/// The cities by their ids and the pairs already twinned, to match records by.
+pub struct Pairs {
+    cities: CityIndex,
+    pairs: HashMap<(i64, i64), i64>,
+}
+
+impl Pairs {
+    pub fn load(conn: &mut DbConnection) -> Result<Pairs, AppError> {
+        let rows: Vec<(i64, i64, i64)> = twinnings::table
+            .select((
+                twinnings::id,
+                twinnings::city_low_id,
+                twinnings::city_high_id,
+            ))
+            .load(conn)?;
+        Ok(Pairs {
+            cities: CityIndex::load(conn)?,
+            pairs: rows.into_iter().map(|(id, a, b)| ((a, b), id)).collect(),
+        })
+    }
 }
 
 /// One twinning as an export record, in the order of `EXPORT_COLUMNS`.

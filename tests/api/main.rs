@@ -24,3 +24,4 @@ mod seed;
 mod stored;
 mod transfer;
 mod twinnings;
+mod uploads;
