@@ -14,6 +14,7 @@ pub mod export;
 pub mod fields;
 pub mod formula;
 pub mod http;
+mod read;
 pub mod twinnings;
 
 use crate::db::DbConnection;
@@ -23,7 +24,7 @@ use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use utoipa::ToSchema;
 
 /// The largest id a record may give: 2^53 − 1, exact in JavaScript clients
@@ -36,6 +37,10 @@ pub fn id_range_reason() -> String {
 
 /// Records written per transaction.
 pub const CHUNK: usize = 2000;
+/// Ignored columns listed in a report (all are counted).
+const MAX_LISTED_COLUMNS: usize = 100;
+/// Ignored columns counted (a file may invent any number of keys).
+const MAX_COUNTED_COLUMNS: usize = 10_000;
 /// Rejected records listed in a report (all are counted).
 const MAX_LISTED_REJECTIONS: usize = 1000;
 
@@ -83,7 +88,7 @@ pub struct Rejected {
 #[schema(example = json!({
     "created": 4, "updated": 0, "skipped": 0, "rejected_count": 1,
     "rejected": [{"line": 6, "reasons": ["latitude: must be between -90 and 90"]}],
-    "ignored_columns": ["admin1_code"], "rolled_back": false
+    "ignored_columns": ["admin1_code"], "ignored_column_count": 1, "rolled_back": false
 }))]
 pub struct ImportReport {
     pub created: u64,
@@ -93,8 +98,11 @@ pub struct ImportReport {
     pub rejected_count: u64,
     /// The first 1000 rejected records.
     pub rejected: Vec<Rejected>,
-    /// Columns (or JSON keys) that are not part of the format and were ignored.
+    /// Columns (or JSON keys) that are not part of the format and were
+    /// ignored: the first 100 met, by name.
     pub ignored_columns: Vec<String>,
+    /// How many distinct columns were ignored, listed or not (counted up to 10,100).
+    pub ignored_column_count: u64,
     /// With `all_or_nothing`, true when a rejected record undid the whole import.
     pub rolled_back: bool,
 }
@@ -125,69 +133,11 @@ pub struct Record {
     pub fields: Map<String, Value>,
 }
 
-/// Reads records from CSV (with a header) or JSON Lines.
+/// Reads records from CSV (with a header) or JSON Lines (see `read`).
 pub fn records<'a, R: Read + Send + 'a>(reader: R, format: Format) -> Records<'a> {
     match format {
-        Format::Csv => {
-            let mut csv = csv::ReaderBuilder::new()
-                .flexible(false)
-                .from_reader(reader);
-            let headers: Vec<String> = match csv.headers() {
-                Ok(h) => h.iter().map(|h| h.trim().to_string()).collect(),
-                Err(e) => {
-                    return Box::new(std::iter::once(Err(Rejected {
-                        line: 1,
-                        reasons: vec![format!("the header cannot be read: {e}")],
-                    })));
-                }
-            };
-            Box::new(csv.into_records().map(move |row| {
-                let row = row.map_err(|e| Rejected {
-                    line: e.position().map_or(0, |p| p.line()),
-                    reasons: vec![format!("not a CSV record: {e}")],
-                })?;
-                let line = row.position().map_or(0, |p| p.line());
-                let fields = headers
-                    .iter()
-                    .zip(row.iter())
-                    .map(|(h, v)| {
-                        let value = if v.is_empty() {
-                            Value::Null
-                        } else {
-                            Value::String(formula::restore(v).to_string())
-                        };
-                        (h.clone(), value)
-                    })
-                    .collect();
-                Ok(Record { line, fields })
-            }))
-        }
-        Format::Jsonl => Box::new(BufReader::new(reader).lines().enumerate().filter_map(
-            |(i, line)| {
-                let number = i as u64 + 1;
-                match line {
-                    Err(e) => Some(Err(Rejected {
-                        line: number,
-                        reasons: vec![format!("cannot be read: {e}")],
-                    })),
-                    Ok(text) if text.trim().is_empty() => None,
-                    Ok(text) => Some(match serde_json::from_str::<Value>(&text) {
-                        Ok(Value::Object(fields)) => Ok(Record {
-                            line: number,
-                            fields,
-                        }),
-                        Ok(_) => Err(Rejected {
-                            line: number,
-                            reasons: vec!["must be a JSON object".into()],
-                        }),
-                        Err(e) => Err(Rejected {
-                            line: number,
-                            reasons: vec![format!("not valid JSON: {e}")],
-                        }),
-                    }),
-                }
-            },
-        )),
+        Format::Csv => read::csv_records(reader),
+        Format::Jsonl => read::jsonl_records(reader),
     }
 }
 
@@ -251,7 +201,7 @@ pub struct Importer<'a> {
     matcher: Matcher,
     all_or_nothing: bool,
     report: ImportReport,
-    ignored: BTreeSet<String>,
+    ignored: Ignored,
 }
 
 impl<'a> Importer<'a> {
@@ -267,7 +217,7 @@ impl<'a> Importer<'a> {
             matcher: Matcher::load(conn, kind)?,
             all_or_nothing,
             report: ImportReport::default(),
-            ignored: BTreeSet::new(),
+            ignored: Ignored::default(),
         })
     }
 
@@ -292,11 +242,7 @@ impl<'a> Importer<'a> {
                     Err(rejected) => self.report.reject(rejected),
                     Ok(record) => {
                         let known = self.matcher.columns();
-                        for key in record.fields.keys() {
-                            if !known.contains(&key.as_str()) {
-                                self.ignored.insert(key.clone());
-                            }
-                        }
+                        ignore_unknown(known, &record, &mut self.ignored, &mut self.report);
                         let matcher = &mut self.matcher;
                         match conn.transaction(|conn| matcher.import_one(conn, &record, author)) {
                             Ok(Outcome::Created) => self.report.created += 1,
@@ -336,9 +282,39 @@ impl<'a> Importer<'a> {
     }
 
     pub fn finish(mut self) -> ImportReport {
-        self.report.ignored_columns = self.ignored.into_iter().collect();
+        self.report.ignored_columns = self.ignored.names.into_iter().collect();
         self.report
     }
+}
+
+/// Notes the columns the format does not have: 100 names at most, however
+/// many distinct keys a file invents.
+fn ignore_unknown(
+    known: &[&str],
+    record: &Record,
+    ignored: &mut Ignored,
+    report: &mut ImportReport,
+) {
+    for key in record.fields.keys() {
+        if known.contains(&key.as_str()) || ignored.names.contains(key) {
+            continue;
+        }
+        if ignored.names.len() < MAX_LISTED_COLUMNS {
+            ignored.names.insert(key.clone());
+        } else if ignored.others.len() < MAX_COUNTED_COLUMNS {
+            use std::hash::BuildHasher;
+            ignored.others.insert(ignored.hasher.hash_one(key));
+        }
+        report.ignored_column_count = (ignored.names.len() + ignored.others.len()) as u64;
+    }
+}
+
+/// The ignored columns: the first names, and hashes of the rest to count them.
+#[derive(Default)]
+struct Ignored {
+    names: BTreeSet<String>,
+    others: std::collections::HashSet<u64>,
+    hasher: std::collections::hash_map::RandomState,
 }
 
 /// After rows were created with ids of their own, PostgreSQL's sequences must

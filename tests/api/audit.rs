@@ -278,3 +278,88 @@ async fn alternate_names_and_search_words_of_a_city_are_bounded() {
         500
     );
 }
+
+#[actix_web::test]
+async fn a_record_over_a_megabyte_is_refused_without_holding_the_file() {
+    let app = spawn_app().await;
+    let huge = "x".repeat(2 << 20);
+    let jsonl = format!(
+        "{{\"name\": \"{huge}\", \"country_code\": \"DE\"}}\n{{\"name\": \"Tver\", \"country_code\": \"RU\"}}\n"
+    );
+    let report = import(&app.database_url, Kind::Cities, &jsonl, Format::Jsonl);
+    assert_eq!(
+        (report.created, report.rejected_count),
+        (1, 1),
+        "{report:?}"
+    );
+    assert_eq!(report.rejected[0].line, 1);
+    assert!(report.rejected[0].reasons[0].contains("larger than 1048576 bytes"));
+    let csv = format!("name,country_code\nPskov,RU\n\"{huge}\",DE\nOmsk,RU\n");
+    let report = import(&app.database_url, Kind::Cities, &csv, Format::Csv);
+    assert_eq!(
+        (report.created, report.rejected_count),
+        (1, 1),
+        "{report:?}"
+    );
+    assert!(
+        report.rejected[0].reasons[0].contains("the rest of the file was not read"),
+        "{:?}",
+        report.rejected
+    );
+}
+
+#[actix_web::test]
+async fn thousands_of_unknown_columns_are_counted_and_a_hundred_listed() {
+    let app = spawn_app().await;
+    let mut lines = String::new();
+    for i in 0..2000 {
+        lines.push_str(&format!(
+            "{{\"name\": \"Town {i}\", \"country_code\": \"DE\", \"extra_{i}\": 1}}\n"
+        ));
+    }
+    let report = import(&app.database_url, Kind::Cities, &lines, Format::Jsonl);
+    assert_eq!(report.created, 2000);
+    assert_eq!(report.ignored_columns.len(), 100);
+    assert_eq!(report.ignored_column_count, 2000);
+}
+
+#[actix_web::test]
+async fn a_write_while_another_process_holds_the_sqlite_lock_is_503_database_busy() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let twinning::db::DatabaseUrl::Sqlite(_) = &app.database_url else {
+        return; // PostgreSQL has no database-wide write lock.
+    };
+    let novgorod = app.create_city(story::veliky_novgorod()).await;
+    let mut holder = app.database_url.establish().unwrap();
+    holder.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let response = app
+        .patch_json(
+            &format!("/api/v1/cities/{novgorod}"),
+            &json!({"population": 1}),
+        )
+        .await;
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    assert_problem(response, 503, "database_busy").await;
+    assert_eq!(retry.as_deref(), Some("1"));
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(city(&app, novgorod).await["population"], 222868);
+}
+
+#[test]
+fn a_postgresql_that_does_not_answer_fails_within_seconds() {
+    // A port nothing listens on: connecting is refused at once, and the
+    // pool gives up after its 2 s instead of 10.
+    let url = twinning::db::DatabaseUrl::parse("postgres://postgres@127.0.0.1:1/none").unwrap();
+    let started = std::time::Instant::now();
+    let result = twinning::db::Db::connect(&url, 2);
+    assert!(result.is_err());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
