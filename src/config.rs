@@ -127,6 +127,12 @@ pub struct ServeArgs {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
 
+    /// Expensive reads of one class (city searches, filtered lists,
+    /// anniversary windows) that may run at once; one more waits up to a
+    /// second, then is answered 503 (default: half the pool, rounded up).
+    #[arg(long, env = "EXPENSIVE_READS")]
+    pub expensive_reads: Option<usize>,
+
     /// Largest file an import over HTTP accepts, in bytes.
     #[arg(long, env = "MAX_IMPORT_BYTES", default_value_t = 268_435_456)]
     pub max_import_bytes: u64,

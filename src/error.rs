@@ -38,7 +38,7 @@ impl FieldError {
 /// `twinning_has_events` and `event_has_replies` (409); `precondition_failed`
 /// (412); `payload_too_large` (413); `unsupported_media_type` (415);
 /// `validation_failed` and `nothing_imported` (422); `internal_error` (500);
-/// `database_unavailable` and `database_busy` (503, with `Retry-After`);
+/// `database_unavailable`, `database_busy` and `overloaded` (503, with `Retry-After`);
 /// `bad_request` for any other 4xx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -68,6 +68,7 @@ pub enum ErrorCode {
     InternalError,
     DatabaseUnavailable,
     DatabaseBusy,
+    Overloaded,
 }
 
 impl ErrorCode {
@@ -98,6 +99,7 @@ impl ErrorCode {
             ErrorCode::InternalError => "internal_error",
             ErrorCode::DatabaseUnavailable => "database_unavailable",
             ErrorCode::DatabaseBusy => "database_busy",
+            ErrorCode::Overloaded => "overloaded",
         }
     }
 }

@@ -24,6 +24,13 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
     let db = web::Data::new(db);
     let cache = web::Data::new(ResponseCache::new(settings.response_cache_bytes));
     let limit = BodyLimit(settings.max_body_bytes);
+    let expensive = settings
+        .expensive_reads
+        .unwrap_or((settings.db_pool_size as usize).div_ceil(2));
+    let limits = web::Data::new(crate::http::limits::Limits::new(
+        expensive,
+        Duration::from_secs(1),
+    ));
     let uploads = transfer::http::UploadLimits {
         max_bytes: settings.max_import_bytes,
         seconds: settings.import_upload_secs,
@@ -34,6 +41,7 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
         App::new()
             .app_data(db.clone())
             .app_data(cache.clone())
+            .app_data(limits.clone())
             .app_data(limit)
             .app_data(uploads)
             .app_data(web::PathConfig::default().error_handler(|_, _| {

@@ -5,19 +5,21 @@ pub mod ics;
 pub mod model;
 pub mod queries;
 
-use crate::http::routes::{Policy, get, resource};
+use crate::http::routes::{Class, Policy, get, limited, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    cfg.service(resource(
+    cfg.service(limited(
         "/anniversaries",
         Policy::Kept,
+        Class::Anniversaries,
         [get(list_anniversaries)],
     ))
-    .service(resource(
+    .service(limited(
         "/anniversaries.ics",
         Policy::Kept,
+        Class::Anniversaries,
         [get(anniversary_feed)],
     ))
     .service(resource(

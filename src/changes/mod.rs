@@ -9,7 +9,7 @@ pub use audit::Audited;
 pub use model::{Action, Entity};
 pub use queries::record;
 
-use crate::http::routes::{Policy, get, resource};
+use crate::http::routes::{Class, Policy, get, limited, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -29,7 +29,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         Policy::NoCache,
         [get(event_history)],
     ))
-    .service(resource("/changes", Policy::NoCache, [get(list_changes)]));
+    .service(limited(
+        "/changes",
+        Policy::NoCache,
+        Class::Lists,
+        [get(list_changes)],
+    ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).

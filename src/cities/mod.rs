@@ -8,14 +8,15 @@ pub mod search;
 pub mod validate;
 pub mod view;
 
-use crate::http::routes::{Policy, delete, get, patch, post, resource};
+use crate::http::routes::{Class, Policy, delete, get, limited, patch, post, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    cfg.service(resource(
+    cfg.service(limited(
         "/cities",
         Policy::Kept,
+        Class::Search,
         [get(list_cities), post(create_city)],
     ))
     .service(resource(

@@ -6,27 +6,32 @@ pub mod queries;
 pub mod validate;
 pub mod view;
 
-use crate::http::routes::{Policy, delete, get, patch, post, resource};
+use crate::http::routes::{Class, Policy, delete, get, limited, patch, post, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    cfg.service(resource("/events", Policy::Kept, [get(list_events)]))
-        .service(resource(
-            "/events/{id}",
-            Policy::Kept,
-            [get(get_event), patch(update_event), delete(delete_event)],
-        ))
-        .service(resource(
-            "/twinnings/{id}/events",
-            Policy::Kept,
-            [get(twinning_events), post(create_event)],
-        ))
-        .service(resource(
-            "/cities/{id}/events",
-            Policy::Kept,
-            [get(city_events)],
-        ));
+    cfg.service(limited(
+        "/events",
+        Policy::Kept,
+        Class::Lists,
+        [get(list_events)],
+    ))
+    .service(resource(
+        "/events/{id}",
+        Policy::Kept,
+        [get(get_event), patch(update_event), delete(delete_event)],
+    ))
+    .service(resource(
+        "/twinnings/{id}/events",
+        Policy::Kept,
+        [get(twinning_events), post(create_event)],
+    ))
+    .service(resource(
+        "/cities/{id}/events",
+        Policy::Kept,
+        [get(city_events)],
+    ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).

@@ -5,6 +5,7 @@
 pub mod body;
 pub mod caching;
 pub mod fallback;
+pub mod limits;
 pub mod page;
 pub mod params;
 pub mod patch;

@@ -8,6 +8,8 @@
 use super::caching;
 pub use super::caching::Policy;
 use super::fallback::method_not_allowed;
+use super::limits;
+pub use super::limits::Class;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
 use actix_web::middleware::from_fn;
@@ -43,6 +45,26 @@ pub fn resource<const N: usize>(
     policy: Policy,
     routes: [MethodRoute; N],
 ) -> impl HttpServiceFactory + use<N> {
+    build(path, policy, None, routes)
+}
+
+/// A resource whose reads are of an expensive `class`, limited in how many
+/// run at once (`http::limits`).
+pub fn limited<const N: usize>(
+    path: &str,
+    policy: Policy,
+    class: Class,
+    routes: [MethodRoute; N],
+) -> impl HttpServiceFactory + use<N> {
+    build(path, policy, Some(class), routes)
+}
+
+fn build<const N: usize>(
+    path: &str,
+    policy: Policy,
+    class: Option<Class>,
+    routes: [MethodRoute; N],
+) -> impl HttpServiceFactory + use<N> {
     let allow: Vec<&str> = routes.iter().map(|r| r.0.as_str()).collect();
     let allow = allow.join(", ");
     let mut resource = web::resource(path);
@@ -51,5 +73,7 @@ pub fn resource<const N: usize>(
     }
     resource
         .default_service(web::to(method_not_allowed(allow)))
+        // Inside the policy: an answer kept in memory takes no permit.
+        .wrap(from_fn(move |req, next| limits::gate(class, req, next)))
         .wrap(from_fn(move |req, next| caching::policy(policy, req, next)))
 }

@@ -110,7 +110,7 @@ impl Facts {
         if self.database {
             found.push((
                 "503",
-                "The database is unavailable or busy (code `database_unavailable` or `database_busy`): retry after `Retry-After` seconds".into(),
+                "The database is unavailable or busy, or too many expensive reads of this kind run at once (code `database_unavailable`, `database_busy` or `overloaded`): retry after `Retry-After` seconds".into(),
             ));
         }
         found

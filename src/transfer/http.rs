@@ -1,5 +1,6 @@
 //! `POST /api/v1/import/{cities|twinnings|events}`: the import over HTTP, for
-//! admins. The body streams into the importer as it arrives.
+//! admins. The body is received whole into a temporary file first, then
+//! imported a chunk per write.
 
 use super::{Format, ImportReport, Kind};
 use crate::db::Db;

@@ -7,14 +7,15 @@ pub mod queries;
 pub mod validate;
 pub mod view;
 
-use crate::http::routes::{Policy, delete, get, patch, post, resource};
+use crate::http::routes::{Class, Policy, delete, get, limited, patch, post, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    cfg.service(resource(
+    cfg.service(limited(
         "/twinnings",
         Policy::Kept,
+        Class::Lists,
         [get(list_twinnings), post(create_twinning)],
     ))
     .service(resource(

@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod http;
+mod limits;
 mod load;
 mod maps;
 mod migrations;

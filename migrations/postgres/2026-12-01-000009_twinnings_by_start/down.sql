@@ -1,0 +1,1 @@
+DROP INDEX twinnings_by_start;
