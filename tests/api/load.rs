@@ -25,6 +25,10 @@ struct Tally {
     unexpected: Vec<String>,
     /// Acknowledged writes: (entity, id) -> number of create/update acks.
     acked: HashMap<(String, i64), u64>,
+    /// The population each client last wrote to its own cities, as acknowledged.
+    written: HashMap<i64, u64>,
+    /// Reads of a client's own city that did not show its last acknowledged write.
+    stale_reads: Vec<String>,
 }
 
 #[actix_web::test]
@@ -51,12 +55,13 @@ async fn thirty_two_clients_mixing_reads_and_writes_lose_nothing() {
             let mut my_city: Option<i64> = None;
             while Instant::now() < deadline {
                 i += 1;
-                let (kind, response) = match (n + i as usize) % 6 {
+                let (kind, response) = match (n + i as usize) % 7 {
                     0 => ("create city", app.post_json("/api/v1/cities", &json!({"name": format!("Load {n}-{i}"), "country_code": "FR", "population": i})).await),
                     1 if my_city.is_some() => ("update city", app.patch_json(&format!("/api/v1/cities/{}", my_city.unwrap_or(0)), &json!({"population": i})).await),
                     2 => ("create event", app.post_json(&format!("/api/v1/twinnings/{twinning}/events"), &json!({"kind": "letter", "from_city_id": c.sapporo, "status": "completed", "date": "2020", "title": format!("Letter {n}-{i}")})).await),
                     3 => ("search", app.get("/api/v1/cities?q=load").await),
                     4 => ("timeline", app.get(&format!("/api/v1/twinnings/{twinning}/events?limit=20")).await),
+                    5 if my_city.is_some() => ("read own city", app.get(&format!("/api/v1/cities/{}", my_city.unwrap_or(0))).await),
                     _ => ("feed", app.get("/api/v1/changes?limit=50").await),
                 };
                 tally.requests += 1;
@@ -72,8 +77,21 @@ async fn thirty_two_clients_mixing_reads_and_writes_lose_nothing() {
                     tally.unexpected.push(format!("{kind}: {status} {body}"));
                     continue;
                 }
+                let json: Value = serde_json::from_str(&body).unwrap_or_default();
+                if kind == "read own city" {
+                    // Read your writes: the last acknowledged one, not an older answer.
+                    let id = json["id"].as_i64().unwrap_or(0);
+                    let shown = json["population"].as_u64();
+                    if shown != tally.written.get(&id).copied() {
+                        tally.stale_reads.push(format!("city {id}: {shown:?}, wrote {:?}", tally.written.get(&id)));
+                    }
+                }
+                if kind.ends_with("city") && (kind.starts_with("create") || kind.starts_with("update")) {
+                    if let (Some(id), Some(population)) = (json["id"].as_i64(), json["population"].as_u64()) {
+                        tally.written.insert(id, population);
+                    }
+                }
                 if kind.starts_with("create") || kind.starts_with("update") {
-                    let json: Value = serde_json::from_str(&body).unwrap_or_default();
                     let id = json["id"].as_i64().unwrap_or(0);
                     let entity = if kind.ends_with("city") { "city" } else { "event" };
                     *tally.acked.entry((entity.to_string(), id)).or_default() += 1;
@@ -121,6 +139,27 @@ async fn thirty_two_clients_mixing_reads_and_writes_lose_nothing() {
         }
         after = page["next_cursor"].as_str().map(str::to_string);
     }
+    // Each city holds what its client last wrote and had acknowledged.
+    let stale_reads: Vec<&String> = tallies.iter().flat_map(|t| &t.stale_reads).collect();
+    let mut wrong_values = Vec::new();
+    for tally in &tallies {
+        for (id, population) in &tally.written {
+            let city: Value = app
+                .get(&format!("/api/v1/cities/{id}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            if city["population"].as_u64() != Some(*population) {
+                wrong_values.push(format!(
+                    "city {id}: {} stored, {population} acknowledged",
+                    city["population"]
+                ));
+            }
+        }
+    }
+    assert!(stale_reads.is_empty(), "stale reads: {stale_reads:?}");
+    assert!(wrong_values.is_empty(), "{wrong_values:?}");
     let mut lost = 0;
     for (key, n) in &acked {
         if recorded.get(key) != Some(n) {

@@ -10,6 +10,7 @@ mod changes;
 mod cities;
 mod errors;
 mod events;
+mod guarantees;
 mod health;
 mod helpers;
 mod hostile;
