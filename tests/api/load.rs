@@ -86,10 +86,12 @@ async fn thirty_two_clients_mixing_reads_and_writes_lose_nothing() {
                         tally.stale_reads.push(format!("city {id}: {shown:?}, wrote {:?}", tally.written.get(&id)));
                     }
                 }
-                if kind.ends_with("city") && (kind.starts_with("create") || kind.starts_with("update")) {
-                    if let (Some(id), Some(population)) = (json["id"].as_i64(), json["population"].as_u64()) {
-                        tally.written.insert(id, population);
-                    }
+                if kind.ends_with("city")
+                    && (kind.starts_with("create") || kind.starts_with("update"))
+                    && let (Some(id), Some(population)) =
+                        (json["id"].as_i64(), json["population"].as_u64())
+                {
+                    tally.written.insert(id, population);
                 }
                 if kind.starts_with("create") || kind.starts_with("update") {
                     let id = json["id"].as_i64().unwrap_or(0);
