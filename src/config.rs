@@ -128,8 +128,8 @@ pub struct ServeArgs {
     pub max_body_bytes: usize,
 
     /// Expensive reads of one class (city searches, filtered lists,
-    /// anniversary windows) that may run at once; one more waits up to a
-    /// second, then is answered 503 (default: half the pool, rounded up).
+    /// anniversary windows) that may run at once; one more waits up to
+    /// 2 s, then is answered 503 (default: half the pool, rounded up).
     #[arg(long, env = "EXPENSIVE_READS")]
     pub expensive_reads: Option<usize>,
 

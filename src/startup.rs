@@ -29,7 +29,7 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
         .unwrap_or((settings.db_pool_size as usize).div_ceil(2));
     let limits = web::Data::new(crate::http::limits::Limits::new(
         expensive,
-        Duration::from_secs(1),
+        Duration::from_secs(2),
     ));
     let uploads = transfer::http::UploadLimits {
         max_bytes: settings.max_import_bytes,

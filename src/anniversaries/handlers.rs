@@ -144,7 +144,13 @@ async fn anniversaries(
 ) -> Result<(Vec<Anniversary>, Option<String>), AppError> {
     let today = crate::clock::today();
     db.read(move |conn| {
-        let found = queries::list(conn, &filter.window, filter.conditions(), after, limit + 1)?;
+        let found = queries::list(
+            conn,
+            &filter.window,
+            || filter.conditions(),
+            after,
+            limit + 1,
+        )?;
         let (found, next) = paginate(found, limit, |(year, row)| {
             (*year, row.established_md, row.id)
         });

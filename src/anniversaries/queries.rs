@@ -41,28 +41,33 @@ fn last_month_day(date: NaiveDate) -> i32 {
 
 /// Up to `limit` anniversaries after `after`, in date order, each with the year it falls in.
 ///
-/// Without filters, each year of the window reads, for each start year whose
-/// age that year is a multiple of `every`, the first rows of that start
-/// year from the (status, start year, MMDD, id) index, and merges them: at
-/// most `limit` rows per start year, however few anniversaries a year has.
-/// With filters (a city, a country, a kind), the twinnings they leave are
-/// read once, three numbers each, and the years are walked over them in
-/// memory. (A walk of one index per year, as this was once done, read every
+/// Each year of the window reads, for each start year whose age that year
+/// is a multiple of `every`, the first rows of that start year from the
+/// (status, start year, MMDD, id) index, and merges them: at most `limit`
+/// rows per start year, however few anniversaries a year has. A filter that
+/// leaves few twinnings (a city, a small country) is read once instead,
+/// three numbers a twinning, and the years are walked over them in memory. (A walk of one index per year, as this was once done, read every
 /// active twinning again for each year with few anniversaries: 3 s.)
 pub fn list(
     conn: &mut DbConnection,
     window: &Window,
-    conditions: Vec<Condition>,
+    conditions: impl Fn() -> Vec<Condition>,
     after: Option<AnniversaryKey>,
     limit: i64,
 ) -> Result<Vec<(i32, TwinningRow)>, AppError> {
     let limit = usize::try_from(limit).unwrap_or(0);
-    let picked = if conditions.is_empty() {
-        by_start_year(conn, window, after, limit)?
+    let filters = conditions();
+    let few = if filters.is_empty() {
+        None
     } else {
-        let mut candidates = filtered(conn, window, conditions)?;
-        candidates.sort_unstable_by_key(|c| (c.2, c.0));
-        pick(&candidates, window, after, limit)
+        Some(filtered(conn, window, filters)?).filter(|c| c.len() <= MAX_CANDIDATES)
+    };
+    let picked = match few {
+        Some(mut candidates) => {
+            candidates.sort_unstable_by_key(|c| (c.2, c.0));
+            pick(&candidates, window, after, limit)
+        }
+        None => by_start_year(conn, window, &conditions, after, limit)?,
     };
     // A twinning may have several anniversaries in the window: read it once.
     let ids = crate::db::distinct_ids(picked.iter().map(|(_, id)| *id));
@@ -78,7 +83,12 @@ pub fn list(
         .collect())
 }
 
-/// The active twinnings that `conditions` leave, as walk candidates.
+/// Above this many twinnings a filter leaves, they are not all read: the
+/// start years' rows are read with the filter instead, a page at a time.
+const MAX_CANDIDATES: usize = 2000;
+
+/// The active twinnings that `conditions` leave, as walk candidates (one
+/// more than `MAX_CANDIDATES` at most).
 fn filtered(
     conn: &mut DbConnection,
     window: &Window,
@@ -102,7 +112,7 @@ fn filtered(
     for condition in conditions {
         query = query.filter(condition);
     }
-    Ok(query.load(conn)?)
+    Ok(query.limit(MAX_CANDIDATES as i64 + 1).load(conn)?)
 }
 
 /// The anniversaries of every active twinning, a year at a time, from the
@@ -110,6 +120,7 @@ fn filtered(
 fn by_start_year(
     conn: &mut DbConnection,
     window: &Window,
+    conditions: &impl Fn() -> Vec<Condition>,
     after: Option<AnniversaryKey>,
     limit: usize,
 ) -> Result<Vec<(i32, i64)>, AppError> {
@@ -136,7 +147,10 @@ fn by_start_year(
                 .filter(twinnings::established_year.eq(start))
                 .select((twinnings::id, twinnings::established_md))
                 .into_boxed();
-            for condition in year_part(window, year, after) {
+            for condition in year_part(window, year, after)
+                .into_iter()
+                .chain(conditions())
+            {
                 query = query.filter(condition);
             }
             let rows: Vec<(i64, i32)> = query

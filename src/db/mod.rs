@@ -14,9 +14,13 @@ use std::time::Duration;
 
 pub type DbPool = Pool<connection::Manager>;
 
-/// How long a request waits for a database connection before it is
-/// answered 503 with `Retry-After` (a database that is down fails as fast).
-pub const POOL_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a request waits for a database connection while others hold
+/// them all, before it is answered 503 with `Retry-After`.
+pub const POOL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long it waits when the pool holds no connection at all: the database
+/// does not answer, and a client learns so within seconds, not after 10.
+pub const DOWN_TIMEOUT: Duration = Duration::from_secs(2);
 pub type PooledConn = PooledConnection<connection::Manager>;
 
 /// The pools the handlers use. On SQLite all writes go through a pool of one
@@ -35,6 +39,9 @@ pub struct Db {
 impl Db {
     /// Opens the database, applies pending migrations and builds the pools.
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Db, String> {
+        // One connection first: a database that does not answer fails here
+        // at once (PostgreSQL gives up connecting after 2 s).
+        run_migrations(&mut url.establish()?)?;
         let build = |size: u32| {
             Pool::builder()
                 .max_size(size)
@@ -47,12 +54,6 @@ impl Db {
                 .map_err(|e| format!("cannot connect to the database: {e}"))
         };
         let read = build(pool_size.max(1))?;
-        {
-            let mut conn = read
-                .get()
-                .map_err(|e| format!("cannot connect to the database: {e}"))?;
-            run_migrations(&mut conn)?;
-        }
         let (write, quick) = match url.backend() {
             Backend::Sqlite => (build(1)?, Some(build(pool_size.max(1))?)),
             Backend::Postgres => (read.clone(), None),
@@ -113,6 +114,17 @@ impl Db {
     }
 }
 
+/// A connection from `pool`: waiting for one while others hold them all,
+/// or briefly when there is none at all (the database is down).
+fn checkout(pool: &DbPool) -> Result<PooledConn, AppError> {
+    let timeout = if pool.state().connections == 0 {
+        DOWN_TIMEOUT
+    } else {
+        POOL_TIMEOUT
+    };
+    Ok(pool.get_timeout(timeout)?)
+}
+
 /// Ids sorted and without repeats, for one `IN` list.
 pub fn distinct_ids(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
     let mut ids: Vec<i64> = ids.into_iter().collect();
@@ -127,7 +139,7 @@ where
     T: Send + 'static,
 {
     actix_web::web::block(move || {
-        let mut conn = pool.get()?;
+        let mut conn = checkout(&pool)?;
         f(&mut conn)
     })
     .await?

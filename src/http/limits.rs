@@ -1,7 +1,7 @@
 //! Concurrency limits for classes of expensive reads. Each class may hold at
 //! most a share of the database pool at once, so that no single kind of
 //! request, however many clients send it, takes every connection: a request
-//! beyond the limit waits a moment for a share (a second by default), then
+//! beyond the limit waits a moment for a share (2 s), then
 //! is answered 503 with `Retry-After` instead of queueing behind the others
 //! for the pool's time. Answers from the response cache take no share.
 
@@ -20,7 +20,7 @@ use tokio::sync::Semaphore;
 pub enum Class {
     /// City search by name (`/cities`, `/cities.geojson`).
     Search,
-    /// Filtered lists (`/twinnings`, `/events`, `/changes`, `/twinnings.geojson`).
+    /// Filtered lists (`/twinnings`, `/events`, `/twinnings.geojson`).
     Lists,
     /// Anniversary windows (`/anniversaries`, `/anniversaries.ics`).
     Anniversaries,

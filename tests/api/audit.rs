@@ -352,7 +352,7 @@ async fn a_write_while_another_process_holds_the_sqlite_lock_is_503_database_bus
 #[test]
 fn a_postgresql_that_does_not_answer_fails_within_seconds() {
     // A port nothing listens on: connecting is refused at once, and the
-    // pool gives up after its 2 s instead of 10.
+    // server does not wait out the pool's 10 s to say so.
     let url = twinning::db::DatabaseUrl::parse("postgres://postgres@127.0.0.1:1/none").unwrap();
     let started = std::time::Instant::now();
     let result = twinning::db::Db::connect(&url, 2);
