@@ -189,11 +189,8 @@ async fn a_twinning_lists_its_next_anniversaries() {
         ])
     );
     let page: Value = app
-        .get(&format!("/api/v1/twinnings/{nr}/anniversaries"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/twinnings/{nr}/anniversaries"))
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 5);
     assert_problem(
         app.get("/api/v1/twinnings/999/anniversaries").await,

@@ -31,11 +31,7 @@ fn export(url: &DatabaseUrl, kind: Kind, format: Format) -> String {
 }
 
 async fn city(app: &TestApp, id: i64) -> Value {
-    app.get(&format!("/api/v1/cities/{id}"))
-        .await
-        .json()
-        .await
-        .unwrap()
+    app.get_json(&format!("/api/v1/cities/{id}")).await
 }
 
 #[actix_web::test]

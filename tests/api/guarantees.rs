@@ -67,11 +67,8 @@ async fn the_feed_never_passes_a_change_whose_transaction_is_still_open() {
     let reader = async {
         actix_web::rt::time::sleep(Duration::from_millis(500)).await;
         let seen: Value = app
-            .get(&format!("/api/v1/changes?after={cursor}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/api/v1/changes?after={cursor}"))
+            .await;
         release.send(()).unwrap();
         seen
     };
@@ -84,11 +81,8 @@ async fn the_feed_never_passes_a_change_whose_transaction_is_still_open() {
         "while the side change is open, no later change is visible"
     );
     let after: Value = app
-        .get(&format!("/api/v1/changes?after={cursor}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/changes?after={cursor}"))
+        .await;
     let ids: Vec<i64> = after["items"]
         .as_array()
         .unwrap()

@@ -144,6 +144,11 @@ impl TestApp {
             .collect()
     }
 
+    /// GETs `path` and reads its JSON body (any status).
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.expect("a JSON body")
+    }
+
     pub async fn get(&self, path: &str) -> Response {
         self.client
             .get(self.url(path))

@@ -38,12 +38,7 @@ async fn thirty_two_clients_mixing_reads_and_writes_lose_nothing() {
     let twinning = app
         .create_twinning(json!({"city_ids": [c.sapporo, c.novosibirsk], "kind": "sister_city", "established": "1990"}))
         .await;
-    let baseline: Value = app
-        .get("/api/v1/changes?limit=200")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let baseline: Value = app.get_json("/api/v1/changes?limit=200").await;
     let baseline_count = baseline["items"].as_array().unwrap().len();
     let deadline = Instant::now() + Duration::from_secs(seconds());
 
@@ -146,12 +141,7 @@ async fn thirty_two_clients_mixing_reads_and_writes_lose_nothing() {
     let mut wrong_values = Vec::new();
     for tally in &tallies {
         for (id, population) in &tally.written {
-            let city: Value = app
-                .get(&format!("/api/v1/cities/{id}"))
-                .await
-                .json()
-                .await
-                .unwrap();
+            let city: Value = app.get_json(&format!("/api/v1/cities/{id}")).await;
             if city["population"].as_u64() != Some(*population) {
                 wrong_values.push(format!(
                     "city {id}: {} stored, {population} acknowledged",

@@ -78,12 +78,7 @@ impl Upload {
 }
 
 async fn names(app: &crate::helpers::TestApp, q: &str) -> Vec<String> {
-    let page: Value = app
-        .get(&format!("/api/v1/cities?q={q}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.get_json(&format!("/api/v1/cities?q={q}")).await;
     page["items"]
         .as_array()
         .unwrap()
