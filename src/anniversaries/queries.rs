@@ -115,12 +115,7 @@ fn by_start_year(
     after: Option<AnniversaryKey>,
     limit: usize,
 ) -> Result<Vec<(i32, i64)>, AppError> {
-    let starts: Vec<i32> = twinnings::table
-        .filter(twinnings::status.eq("active"))
-        .filter(twinnings::established_year.lt(window.to.year()))
-        .select(twinnings::established_year.assume_not_null())
-        .distinct()
-        .load(conn)?;
+    let starts = start_years(conn, window.to.year())?;
     let mut found: Vec<(i32, i64)> = Vec::new();
     let first_year = after.map_or(window.from.year(), |k| k.0.max(window.from.year()));
     for year in first_year..=window.to.year() {
@@ -151,6 +146,29 @@ fn by_start_year(
         found.extend(pick_year(&candidates, window, year, after, wanted));
     }
     Ok(found)
+}
+
+/// The start years of active twinnings before `before`, found by seeking
+/// the index to the next one each time (a few dozen seeks), where DISTINCT
+/// read every active twinning's entry.
+fn start_years(conn: &mut DbConnection, before: i32) -> Result<Vec<i32>, AppError> {
+    let mut starts = Vec::new();
+    let mut after = i32::MIN;
+    loop {
+        let next: Option<i32> = twinnings::table
+            .filter(twinnings::status.eq("active"))
+            .filter(twinnings::established_year.gt(after))
+            .filter(twinnings::established_year.lt(before))
+            .select(diesel::dsl::min(twinnings::established_year))
+            .first(conn)?;
+        match next {
+            Some(year) => {
+                starts.push(year);
+                after = year;
+            }
+            None => return Ok(starts),
+        }
+    }
 }
 
 /// The part of a start year's rows that `year` takes, exactly as

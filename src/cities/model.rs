@@ -185,19 +185,7 @@ impl CityPatch {
     /// The city as it would be after this patch, to be validated as a whole.
     /// A `null` for a required field stays `None` and fails validation.
     pub fn apply(self, city: City) -> NewCity {
-        let mut draft = NewCity {
-            name: Some(city.name),
-            names: city.names,
-            alternate_names: city.alternate_names,
-            country_code: Some(city.country_code),
-            subdivision_code: city.subdivision_code,
-            latitude: city.latitude,
-            longitude: city.longitude,
-            population: city.population,
-            timezone: city.timezone,
-            wikidata_id: city.wikidata_id,
-            geonames_id: city.geonames_id,
-        };
+        let mut draft = NewCity::from(city);
         set(&mut draft.name, self.name);
         set(&mut draft.country_code, self.country_code);
         if let Some(names) = self.names {
@@ -237,6 +225,25 @@ pub struct CityValues {
     pub wikidata_id: Option<String>,
     pub geonames_id: Option<i64>,
     pub updated_at: NaiveDateTime,
+}
+
+/// A city as the body that would create it again, to change and validate whole.
+impl From<City> for NewCity {
+    fn from(city: City) -> NewCity {
+        NewCity {
+            name: Some(city.name),
+            names: city.names,
+            alternate_names: city.alternate_names,
+            country_code: Some(city.country_code),
+            subdivision_code: city.subdivision_code,
+            latitude: city.latitude,
+            longitude: city.longitude,
+            population: city.population,
+            timezone: city.timezone,
+            wikidata_id: city.wikidata_id,
+            geonames_id: city.geonames_id,
+        }
+    }
 }
 
 /// A city in a list: all of it but its alternate names, which GeoNames lists

@@ -9,7 +9,7 @@ use crate::error::{AppError, ErrorCode};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use diesel::sql_types::Untyped;
+use diesel::sql_types::{Text, Untyped};
 
 /// Past this many index entries a search prefix counts as common.
 const COMMON_PREFIX: i64 = 5000;
@@ -120,7 +120,8 @@ fn population_rank(population: Option<i64>) -> i64 {
     population.unwrap_or(-1)
 }
 
-/// One page (plus one row, to know whether there is a next page).
+/// One page (plus one row, to know whether there is a next page), each
+/// city without its alternate names.
 pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>, AppError> {
     let common = filter
         .words
@@ -179,9 +180,29 @@ fn by_one_prefix(
         .load::<i64>(c)?))
 }
 
-/// The rows of `ids`, in that order.
+/// The rows of `ids`, in that order, for a list: without their alternate
+/// names, which no list shows (GeoNames has hundreds for a big city, and
+/// decoding them took more time than the rest of a search page).
 fn rows_in_order(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<CityRow>, AppError> {
-    let mut rows: Vec<CityRow> = cities::table.filter(cities::id.eq_any(ids)).load(conn)?;
+    let mut rows: Vec<CityRow> = cities::table
+        .filter(cities::id.eq_any(ids))
+        .select((
+            cities::id,
+            cities::name,
+            cities::names,
+            sql::<Text>("'[]'"),
+            cities::country_code,
+            cities::subdivision_code,
+            cities::latitude,
+            cities::longitude,
+            cities::population,
+            cities::timezone,
+            cities::wikidata_id,
+            cities::geonames_id,
+            cities::created_at,
+            cities::updated_at,
+        ))
+        .load(conn)?;
     let position: std::collections::HashMap<i64, usize> =
         ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     rows.sort_by_key(|row| position.get(&row.id).copied().unwrap_or(usize::MAX));

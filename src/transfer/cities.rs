@@ -99,22 +99,6 @@ impl CityIndex {
     }
 }
 
-fn draft_of(city: &City) -> NewCity {
-    NewCity {
-        name: Some(city.name.clone()),
-        names: city.names.clone(),
-        alternate_names: city.alternate_names.clone(),
-        country_code: Some(city.country_code.clone()),
-        subdivision_code: city.subdivision_code.clone(),
-        latitude: city.latitude,
-        longitude: city.longitude,
-        population: city.population,
-        timezone: city.timezone.clone(),
-        wikidata_id: city.wikidata_id.clone(),
-        geonames_id: city.geonames_id,
-    }
-}
-
 /// Overwrites the draft with every column the record has.
 fn apply(record: &Record, draft: &mut NewCity, reasons: &mut Reasons) {
     let r = record;
@@ -215,7 +199,7 @@ pub(super) fn import_one(
     match existing {
         Some(existing) => {
             let before = City::from(queries::find(conn, existing)?);
-            let mut draft = draft_of(&before);
+            let mut draft = NewCity::from(before.clone());
             apply(record, &mut draft, &mut reasons);
             reasons.into_result()?;
             if by_id.is_none() {
@@ -223,7 +207,7 @@ pub(super) fn import_one(
             }
             let valid = validate(draft, now)?;
             taken(index, &valid, Some(existing))?;
-            let mut current = validate(draft_of(&before), now)?.values;
+            let mut current = validate(NewCity::from(before.clone()), now)?.values;
             current.updated_at = valid.values.updated_at;
             if current == valid.values {
                 return Ok(Outcome::Skipped);
