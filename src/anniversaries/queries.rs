@@ -68,6 +68,7 @@ pub fn list(
     let ids = crate::db::distinct_ids(picked.iter().map(|(_, id)| *id));
     let rows: HashMap<i64, TwinningRow> = twinnings::table
         .filter(twinnings::id.eq_any(&ids))
+        .select(crate::twinnings::model::ROW)
         .load::<TwinningRow>(conn)?
         .into_iter()
         .map(|row| (row.id, row))

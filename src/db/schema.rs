@@ -55,6 +55,10 @@ diesel::table! {
         last_exchange -> Nullable<Text>,
         /// Last day (YYYYMMDD) of `last_exchange`.
         last_exchange_last -> Nullable<Integer>,
+        /// The lower city's country, kept by triggers.
+        country_low -> Text,
+        /// The higher city's country, kept by triggers.
+        country_high -> Text,
     }
 }
 

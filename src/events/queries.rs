@@ -44,7 +44,7 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> Result<EventRow, AppError> {
 fn lock_twinning(conn: &mut DbConnection, twinning_id: i64) -> Result<TwinningRow, AppError> {
     diesel::update(twinnings::table.find(twinning_id))
         .set(twinnings::last_exchange.eq(twinnings::last_exchange))
-        .returning(twinnings::all_columns)
+        .returning(crate::twinnings::model::ROW)
         .get_result(conn)
         .optional()?
         .ok_or_else(|| AppError::not_found("twinning", twinning_id))

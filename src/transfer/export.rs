@@ -124,6 +124,7 @@ pub fn export<W: Write>(
                     .filter(twinnings::id.gt(after))
                     .order(twinnings::id)
                     .limit(BATCH)
+                    .select(crate::twinnings::model::ROW)
                     .load(conn)?;
                 let rendered = crate::twinnings::view::render(conn, rows, today)?;
                 let last = rendered.last().map(|t| t.id);

@@ -2,6 +2,7 @@
 
 use crate::cities::model::City;
 use crate::dates::PartialDate;
+use crate::db::schema::twinnings;
 use crate::db::text::JsonText;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -44,7 +45,46 @@ crate::text_enum!(TwinningStatus {
     Ended = "ended",
 });
 
-/// A row of `twinnings`.
+/// The columns of a [`TwinningRow`], in its order: every column of
+/// `twinnings` but the countries its triggers keep for queries. (A tuple, as
+/// `RETURNING` takes no `SelectBy` on a multi-backend connection.)
+pub const ROW: (
+    twinnings::id,
+    twinnings::city_low_id,
+    twinnings::city_high_id,
+    twinnings::kind,
+    twinnings::status,
+    twinnings::established,
+    twinnings::established_year,
+    twinnings::established_md,
+    twinnings::ended,
+    twinnings::notes,
+    twinnings::source_urls,
+    twinnings::status_history,
+    twinnings::created_at,
+    twinnings::updated_at,
+    twinnings::last_exchange,
+    twinnings::last_exchange_last,
+) = (
+    twinnings::id,
+    twinnings::city_low_id,
+    twinnings::city_high_id,
+    twinnings::kind,
+    twinnings::status,
+    twinnings::established,
+    twinnings::established_year,
+    twinnings::established_md,
+    twinnings::ended,
+    twinnings::notes,
+    twinnings::source_urls,
+    twinnings::status_history,
+    twinnings::created_at,
+    twinnings::updated_at,
+    twinnings::last_exchange,
+    twinnings::last_exchange_last,
+);
+
+/// A row of `twinnings`, read with the columns of [`ROW`].
 #[derive(Debug, Clone, Queryable)]
 pub struct TwinningRow {
     pub id: i64,

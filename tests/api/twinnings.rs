@@ -642,3 +642,74 @@ async fn resending_the_current_status_amends_its_date_and_reason() {
         json!({"status": "suspended", "since": "2022-03", "reason": "Paused by the council"})
     );
 }
+
+#[actix_web::test]
+async fn a_city_that_moves_country_takes_its_twinnings_with_it() {
+    let app = spawn_app().await;
+    let c = app.create_story_cities().await;
+    let town = app
+        .create_city(json!({"name": "Grenzdorf", "country_code": "FR"}))
+        .await;
+    let pair = app
+        .create_twinning(json!({"city_ids": [town, c.sapporo], "kind": "friendship_city", "established": "1990-05-01"}))
+        .await;
+    assert_eq!(ids_of(&app, "country=FR").await, vec![pair]);
+    assert_eq!(
+        ids_of(&app, "country=JP&partner_country=FR").await,
+        vec![pair]
+    );
+
+    let moved = app
+        .patch_json(
+            &format!("/api/v1/cities/{town}"),
+            &json!({"country_code": "BE"}),
+        )
+        .await;
+    assert_eq!(moved.status().as_u16(), 200);
+    assert!(ids_of(&app, "country=FR").await.is_empty());
+    assert_eq!(ids_of(&app, "country=BE").await, vec![pair]);
+    assert_eq!(
+        ids_of(&app, &format!("city_id={}&partner_country=BE", c.sapporo)).await,
+        vec![pair]
+    );
+    let calendar = app
+        .get_json("/api/v1/anniversaries?country=BE&from=2000-01-01&to=2000-12-31")
+        .await;
+    assert_eq!(calendar["items"][0]["twinning"]["id"], pair);
+    let calendar = app
+        .get_json("/api/v1/anniversaries?country=FR&from=2000-01-01&to=2000-12-31")
+        .await;
+    assert_eq!(calendar["items"], json!([]));
+
+    // An import moves it too, and a twinning an import creates is found by country.
+    let report: Value = app
+        .client
+        .post(app.url("/api/v1/import/cities"))
+        .header("content-type", "text/csv")
+        .body(format!("id,name,country_code\n{town},Grenzdorf,DE\n"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(ids_of(&app, "country=DE").await, vec![pair]);
+    let report: Value = app
+        .client
+        .post(app.url("/api/v1/import/twinnings"))
+        .header("content-type", "text/csv")
+        .body(format!(
+            "city_a_id,city_b_id,kind\n{town},{},twin_town\n",
+            c.novgorod
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["created"], 1, "{report}");
+    assert_eq!(ids_of(&app, "country=DE").await.len(), 2);
+    assert_eq!(ids_of(&app, "country=RU&partner_country=DE").await.len(), 1);
+}
