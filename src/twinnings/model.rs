@@ -45,10 +45,10 @@ crate::text_enum!(TwinningStatus {
     Ended = "ended",
 });
 
-/// The columns of a [`TwinningRow`], in its order: every column of
+/// The column types of a [`TwinningRow`], in its order: every column of
 /// `twinnings` but the countries its triggers keep for queries. (A tuple, as
 /// `RETURNING` takes no `SelectBy` on a multi-backend connection.)
-pub const ROW: (
+pub type RowColumns = (
     twinnings::id,
     twinnings::city_low_id,
     twinnings::city_high_id,
@@ -65,7 +65,10 @@ pub const ROW: (
     twinnings::updated_at,
     twinnings::last_exchange,
     twinnings::last_exchange_last,
-) = (
+);
+
+/// The columns of a [`TwinningRow`].
+pub const ROW: RowColumns = (
     twinnings::id,
     twinnings::city_low_id,
     twinnings::city_high_id,
