@@ -65,6 +65,10 @@ pub struct ImportArgs {
     /// Roll the whole import back if any record is rejected.
     #[arg(long)]
     pub all_or_nothing: bool,
+    /// Reject a record for one bad name in its `alternate_names` or `names`,
+    /// instead of dropping that name with a warning.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Clone, clap::Args)]

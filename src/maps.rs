@@ -83,7 +83,8 @@ pub struct TwinningMapQuery {
     /// Twinnings per page (those without coordinates count too).
     #[param(minimum = 1, maximum = 2000, default = 1000)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
     pub cursor: Option<String>,
 }
 
@@ -173,7 +174,8 @@ pub struct CityMapQuery {
     pub country: Option<String>,
     #[param(minimum = 1, maximum = 2000, default = 1000)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
     pub cursor: Option<String>,
 }
 

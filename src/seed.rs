@@ -163,7 +163,8 @@ pub fn demo(conn: &mut DbConnection) -> Result<SeedReport, AppError> {
             from_city_id: Some(novosibirsk),
             mode: Some(EventMode::Virtual),
             status: Some(EventStatus::InPreparation),
-            date: Some("2020".into()),
+            // Being prepared: when it will be sent is not known yet.
+            date: None,
             title: Some("Reply video from Novosibirsk".into()),
             description: Some("Novosibirsk proposed to record a video in reply to Sapporo's greeting.".into()),
             in_reply_to: Some(sapporo_greeting),

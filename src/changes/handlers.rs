@@ -32,7 +32,8 @@ fn to_change(row: ChangeRow) -> Change {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ChangeQuery {
-    /// The `cursor` of the last change seen (or `next_cursor`); from the start when absent.
+    /// The `cursor` of the last change seen (or `next_cursor`); from the start when empty or absent.
+    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "MTIz")]
     pub after: Option<String>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
@@ -92,7 +93,8 @@ pub async fn list_changes(
 pub struct HistoryQuery {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
     pub cursor: Option<String>,
 }
 

@@ -131,15 +131,19 @@ fn subdivision(e: &mut Errors, country_code: &str, code: Option<&str>) {
 }
 
 /// Coordinates come as a pair, within their ranges.
+/// Each coordinate in its range, whether or not the other is given (a rule
+/// between fields never hides a field's own), then both or neither.
 fn position(e: &mut Errors, latitude: Option<f64>, longitude: Option<f64>) {
+    if let Some(lat) = latitude {
+        e.range("latitude", lat, -90.0, 90.0);
+    }
+    if let Some(lon) = longitude {
+        e.range("longitude", lon, -180.0, 180.0);
+    }
     match (latitude, longitude) {
-        (Some(lat), Some(lon)) => {
-            e.range("latitude", lat, -90.0, 90.0);
-            e.range("longitude", lon, -180.0, 180.0);
-        }
         (Some(_), None) => e.add("longitude", "is required when latitude is given"),
         (None, Some(_)) => e.add("latitude", "is required when longitude is given"),
-        (None, None) => {}
+        _ => {}
     }
 }
 

@@ -71,8 +71,9 @@ diesel::table! {
         to_city_id -> BigInt,
         mode -> Nullable<Text>,
         status -> Text,
-        date -> Text,
-        /// First and last day of `date`'s period, as YYYYMMDD.
+        /// None until known (never for a completed event).
+        date -> Nullable<Text>,
+        /// First and last day of `date`'s period, as YYYYMMDD (99991231 when undated).
         date_first -> Integer,
         date_last -> Integer,
         title -> Text,

@@ -23,7 +23,8 @@ use utoipa::IntoParams;
 pub struct TimelineQuery {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
     pub cursor: Option<String>,
 }
 
@@ -33,7 +34,8 @@ pub struct TimelineQuery {
 pub struct EventListQuery {
     pub kind: Option<EventKind>,
     pub status: Option<EventStatus>,
-    /// Events whose date is on or after this (YYYY, YYYY-MM or YYYY-MM-DD).
+    /// Events whose date is on or after this (YYYY, YYYY-MM or YYYY-MM-DD);
+    /// events without a date yet are left out.
     #[param(example = "2020")]
     pub from: Option<String>,
     /// Events whose date is on or before this.
@@ -49,7 +51,8 @@ pub struct EventListQuery {
     pub language: Option<String>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page; empty or absent for the first page.
+    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
     pub cursor: Option<String>,
 }
 
@@ -188,7 +191,9 @@ pub async fn list_events(
         conditions.push(Box::new(events::status.eq(status.as_str())));
     }
     if let Some(from) = params::date("from", q.from.as_deref())? {
+        // A window holds dated events only.
         conditions.push(Box::new(events::date_last.ge(from.first_key())));
+        conditions.push(Box::new(events::date_first.lt(super::validate::UNDATED)));
     }
     if let Some(to) = params::date("to", q.to.as_deref())? {
         conditions.push(Box::new(events::date_first.le(to.last_key())));

@@ -94,7 +94,7 @@ pub struct EventRow {
     pub to_city_id: i64,
     pub mode: Option<EventMode>,
     pub status: EventStatus,
-    pub date: PartialDate,
+    pub date: Option<PartialDate>,
     pub date_first: i32,
     pub date_last: i32,
     pub title: String,
@@ -143,9 +143,10 @@ pub struct Event {
     pub kind: EventKind,
     pub mode: Option<EventMode>,
     pub status: EventStatus,
-    /// When it happened or is planned: YYYY, YYYY-MM or YYYY-MM-DD.
-    #[schema(value_type = String, example = "2020-05")]
-    pub date: PartialDate,
+    /// When it happened or is planned: YYYY, YYYY-MM or YYYY-MM-DD; `null`
+    /// while a planned, in-preparation, postponed or cancelled event has none.
+    #[schema(value_type = Option<String>, example = "2020-05")]
+    pub date: Option<PartialDate>,
     pub title: String,
     pub description: Option<String>,
     /// BCP 47 tags of the languages used.
@@ -186,8 +187,9 @@ pub struct NewEvent {
     pub mode: Option<EventMode>,
     /// Default `planned`.
     pub status: Option<EventStatus>,
-    /// YYYY, YYYY-MM or YYYY-MM-DD; a completed event cannot be in the future.
-    #[schema(required = true, value_type = String, example = "2020-05")]
+    /// YYYY, YYYY-MM or YYYY-MM-DD; required for a completed event, which
+    /// cannot be in the future; a planned one may have none yet.
+    #[schema(value_type = Option<String>, example = "2020-05")]
     pub date: Option<String>,
     /// 1–200 characters.
     #[schema(required = true, value_type = String, min_length = 1, max_length = 200)]
@@ -246,7 +248,7 @@ pub struct EventValues {
     pub to_city_id: i64,
     pub mode: Option<String>,
     pub status: String,
-    pub date: String,
+    pub date: Option<String>,
     pub date_first: i32,
     pub date_last: i32,
     pub title: String,
@@ -268,7 +270,7 @@ impl EventRow {
             to_city_id: self.to_city_id,
             mode: self.mode.map(|m| m.as_str().to_string()),
             status: self.status.as_str().to_string(),
-            date: self.date.to_string(),
+            date: self.date.map(|d| d.to_string()),
             date_first: self.date_first,
             date_last: self.date_last,
             title: self.title.clone(),

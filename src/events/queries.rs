@@ -52,7 +52,7 @@ fn lock_twinning(conn: &mut DbConnection, twinning_id: i64) -> Result<TwinningRo
 
 /// Sets the twinning's `last_exchange` to the date of its latest completed event.
 fn refresh_last_exchange(conn: &mut DbConnection, twinning_id: i64) -> Result<(), AppError> {
-    let latest: Option<(String, i32)> = events::table
+    let latest: Option<(Option<String>, i32)> = events::table
         .filter(events::twinning_id.eq(twinning_id))
         .filter(events::status.eq(EventStatus::Completed.as_str()))
         .order((
@@ -64,6 +64,7 @@ fn refresh_last_exchange(conn: &mut DbConnection, twinning_id: i64) -> Result<()
         .first(conn)
         .optional()?;
     let (date, last) = latest.unzip();
+    let date = date.flatten();
     diesel::update(twinnings::table.find(twinning_id))
         .set((
             twinnings::last_exchange.eq(date),
@@ -152,7 +153,7 @@ pub fn insert(
         if row.status == EventStatus::Completed && is_later(&row, &twinning) {
             diesel::update(twinnings::table.find(row.twinning_id))
                 .set((
-                    twinnings::last_exchange.eq(row.date.to_string()),
+                    twinnings::last_exchange.eq(row.date.map(|d| d.to_string())),
                     twinnings::last_exchange_last.eq(row.date_last),
                 ))
                 .execute(conn)?;

@@ -8,6 +8,10 @@ use crate::validate::{Errors, MAX_NAME_CHARS};
 use chrono::{NaiveDate, NaiveDateTime};
 
 pub const MAX_DESCRIPTION: usize = 10_000;
+/// The sort key of an event without a date (9999-12-31): the far future, so that it
+/// leads a timeline (newest first) and comes after every dated one oldest first.
+pub const UNDATED: i32 = 99_991_231;
+
 /// As `maximum` of `participants` in the document.
 pub const MAX_PARTICIPANTS: i32 = 10_000_000;
 
@@ -36,8 +40,7 @@ pub fn validate_new(
         .required("kind", event.kind)
         .map(|k| k.as_str().to_string());
     let from_city_id = e.required("from_city_id", event.from_city_id);
-    let date_text = e.required("date", event.date);
-    let date = e.partial_date("date", date_text.as_deref());
+    let date = e.partial_date("date", event.date.as_deref());
     let title = e
         .required("title", event.title)
         .map(|t| e.text("title", &t, MAX_NAME_CHARS))
@@ -93,7 +96,7 @@ pub fn validate_patch(
     };
     let date = match &patch.date {
         Some(text) => e.partial_date("date", Some(text)),
-        None => Some(current.date),
+        None => current.date,
     };
     let draft = Draft {
         kind: patch.kind.map_or_else(
@@ -153,12 +156,16 @@ fn finish(
     {
         e.add("date", "a completed event cannot be in the future");
     }
+    if draft.date.is_none()
+        && draft.status == EventStatus::Completed
+        && !e.0.iter().any(|f| f.field == "date")
+    {
+        e.add("date", "is required for a completed event");
+    }
     if !e.is_empty() {
         return Err(AppError::validation(e.0));
     }
-    let Some(date) = draft.date else {
-        return Err(AppError::validation(e.0));
-    };
+    let date = draft.date;
     Ok(EventValues {
         twinning_id: 0,
         kind: draft.kind,
@@ -166,9 +173,9 @@ fn finish(
         to_city_id: 0,
         mode: draft.mode.map(|m| m.as_str().to_string()),
         status: draft.status.as_str().to_string(),
-        date: date.to_string(),
-        date_first: date.first_key(),
-        date_last: date.last_key(),
+        date: date.map(|d| d.to_string()),
+        date_first: date.map_or(UNDATED, |d| d.first_key()),
+        date_last: date.map_or(UNDATED, |d| d.last_key()),
         title: draft.title,
         description: draft.description,
         languages: serde_json::to_string(&draft.languages).map_err(AppError::internal)?,

@@ -37,7 +37,11 @@ impl<K: DeserializeOwned> PageParams<K> {
                 ));
             }
         };
-        let after = cursor.map(Cursor::decode).transpose()?;
+        // `cursor=` is what many clients send when they hold none: the first page.
+        let after = cursor
+            .filter(|c| !c.is_empty())
+            .map(Cursor::decode)
+            .transpose()?;
         Ok(PageParams { limit, after })
     }
 }

@@ -3,7 +3,7 @@
 //! than duplicates. Columns the file lacks keep their values.
 
 use super::fields::Reasons;
-use super::{Outcome, Record};
+use super::{Lenient, Outcome, Record};
 use crate::changes::audit;
 use crate::cities::model::{City, CityRow, NewCity};
 use crate::cities::queries;
@@ -174,11 +174,76 @@ fn taken(index: &CityIndex, valid: &ValidCity, own: Option<i64>) -> Result<(), A
     Ok(())
 }
 
+/// The API's check, except that unless `strict` a bad entry of
+/// `alternate_names` or `names` (GeoNames holds a few, such as one of
+/// Ottawa's) is dropped and noted instead of costing the whole city.
+fn validate_lenient(
+    mut draft: NewCity,
+    now: chrono::NaiveDateTime,
+    lenient: &mut Lenient,
+) -> Result<ValidCity, AppError> {
+    let error = match validate(draft.clone(), now) {
+        Ok(valid) => return Ok(valid),
+        Err(error) => error,
+    };
+    enum Entry {
+        Alternate(usize),
+        Name(String),
+    }
+    let entry = |field: &str| {
+        if let Some(i) = field
+            .strip_prefix("alternate_names[")
+            .and_then(|rest| rest.strip_suffix(']'))
+        {
+            i.parse().ok().map(Entry::Alternate)
+        } else {
+            field
+                .strip_prefix("names.")
+                .map(|tag| Entry::Name(tag.to_string()))
+        }
+    };
+    let entries: Option<Vec<(Entry, &crate::error::FieldError)>> = error
+        .errors
+        .iter()
+        .map(|e| entry(&e.field).map(|entry| (entry, e)))
+        .collect();
+    let Some(mut entries) = entries.filter(|e| !lenient.strict && !e.is_empty()) else {
+        return Err(error);
+    };
+    // From the last index down, so that each removal leaves the others' places.
+    entries.sort_by_key(|(entry, _)| match entry {
+        Entry::Alternate(i) => std::cmp::Reverse(*i),
+        Entry::Name(_) => std::cmp::Reverse(usize::MAX),
+    });
+    let mut seen = HashSet::new();
+    for (entry, e) in entries {
+        // A value may break two rules: it is dropped once.
+        if !seen.insert(e.field.clone()) {
+            continue;
+        }
+        let value = match entry {
+            Entry::Alternate(i) if i < draft.alternate_names.len() => {
+                Some(draft.alternate_names.remove(i))
+            }
+            Entry::Alternate(_) => None,
+            Entry::Name(tag) => draft.names.remove(&tag).map(|v| format!("{tag}: {v}")),
+        };
+        if let Some(value) = value {
+            let shown = value.escape_debug().to_string();
+            lenient
+                .dropped
+                .push((e.field.clone(), shown, e.message.clone()));
+        }
+    }
+    validate(draft, now)
+}
+
 pub(super) fn import_one(
     conn: &mut DbConnection,
     record: &Record,
     index: &mut CityIndex,
     author: &Principal,
+    lenient: &mut Lenient,
 ) -> Result<Outcome, AppError> {
     let mut reasons = Reasons::default();
     let id = reasons.take(record.int("id"));
@@ -205,7 +270,7 @@ pub(super) fn import_one(
             if by_id.is_none() {
                 same_place(&before, &draft)?;
             }
-            let valid = validate(draft, now)?;
+            let valid = validate_lenient(draft, now, lenient)?;
             taken(index, &valid, Some(existing))?;
             let mut current = validate(NewCity::from(before.clone()), now)?.values;
             current.updated_at = valid.values.updated_at;
@@ -222,7 +287,7 @@ pub(super) fn import_one(
             let mut draft = NewCity::default();
             apply(record, &mut draft, &mut reasons);
             reasons.into_result()?;
-            let valid = validate(draft, now)?;
+            let valid = validate_lenient(draft, now, lenient)?;
             taken(index, &valid, None)?;
             let created: CityRow = queries::insert_row(conn, &valid, id)?;
             let created = audit::created::<City>(conn, author, created)?;
@@ -238,16 +303,8 @@ pub fn export_record(city: &City) -> Vec<serde_json::Value> {
     vec![
         json!(city.id),
         json!(city.name),
-        if city.names.is_empty() {
-            json!(null)
-        } else {
-            json!(city.names)
-        },
-        if city.alternate_names.is_empty() {
-            json!(null)
-        } else {
-            json!(city.alternate_names)
-        },
+        json!(city.names),
+        json!(city.alternate_names),
         json!(city.country_code),
         json!(city.subdivision_code),
         json!(city.latitude),

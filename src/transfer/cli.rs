@@ -71,7 +71,10 @@ pub fn import_file(database_url: &str, args: &ImportArgs) -> Result<ImportReport
         args.kind,
         reader,
         format,
-        args.all_or_nothing,
+        super::Options {
+            all_or_nothing: args.all_or_nothing,
+            strict: args.strict,
+        },
         &author,
         |report: &ImportReport| {
             bar.set_position(read.load(Ordering::Relaxed));
@@ -90,19 +93,35 @@ pub fn import(database_url: &str, args: &ImportArgs) -> Result<(), String> {
     let started = Instant::now();
     let report = import_file(database_url, args)?;
     println!(
-        "{}: {} created, {} updated, {} skipped, {} rejected in {:.1} s",
+        "{}: {} created, {} updated, {} skipped, {} rejected, {} values dropped in {:.1} s",
         args.file.display(),
         report.created,
         report.updated,
         report.skipped,
         report.rejected_count,
+        report.warning_count,
         started.elapsed().as_secs_f64()
     );
     if !report.ignored_columns.is_empty() {
         println!("ignored columns: {}", report.ignored_columns.join(", "));
     }
     for rejected in &report.rejected {
-        println!("line {}: {}", rejected.line, rejected.reasons.join("; "));
+        println!("{}: {}", rejected.place(), rejected.reasons.join("; "));
+    }
+    for warning in &report.warnings {
+        println!(
+            "{}: {}: dropped {}: {}",
+            warning.place(),
+            warning.field,
+            warning.value,
+            warning.reason
+        );
+    }
+    if report.warning_count > report.warnings.len() as u64 {
+        println!(
+            "… and {} more dropped values",
+            report.warning_count - report.warnings.len() as u64
+        );
     }
     if report.rejected_count > report.rejected.len() as u64 {
         println!(

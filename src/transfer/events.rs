@@ -36,7 +36,7 @@ fn draft_of(event: &Event) -> NewEvent {
         from_city_id: Some(event.from_city.id),
         mode: event.mode,
         status: Some(event.status),
-        date: Some(event.date.to_string()),
+        date: event.date.map(|d| d.to_string()),
         title: Some(event.title.clone()),
         description: event.description.clone(),
         languages: event.languages.clone(),
@@ -156,13 +156,7 @@ pub(super) fn import_one(
 /// One event as an export record, in the order of `COLUMNS`.
 pub fn export_record(e: &Event) -> Vec<serde_json::Value> {
     use serde_json::json;
-    let list = |items: &Vec<String>| {
-        if items.is_empty() {
-            json!(null)
-        } else {
-            json!(items)
-        }
-    };
+    let list = |items: &Vec<String>| json!(items);
     vec![
         json!(e.id),
         json!(e.twinning_id),

@@ -11,11 +11,14 @@ use std::io::Write;
 
 const BATCH: i64 = 1000;
 
-/// A CSV cell: lists joined by `|`, objects as JSON text, nothing for null;
-/// text that a spreadsheet would run as a formula is neutralised.
+/// A CSV cell: lists joined by `|`, objects as JSON text, nothing for null
+/// or an empty list or object; text that a spreadsheet would run as a
+/// formula is neutralised. (JSON Lines keep the values as JSON: lists as
+/// arrays, never null.)
 fn cell(value: &Value) -> String {
     match value {
         Value::Null => String::new(),
+        Value::Object(map) if map.is_empty() => String::new(),
         Value::String(s) => super::formula::neutralise(s),
         Value::Array(items) if items.iter().all(Value::is_string) => super::formula::neutralise(
             &items

@@ -14,6 +14,26 @@ impl Record {
         self.fields.contains_key(name)
     }
 
+    /// The record's name (or title) and identifiers, to find it by in a report.
+    pub fn identity(&self) -> (Option<String>, std::collections::BTreeMap<String, Value>) {
+        let short = |v: &Value| match v {
+            Value::String(s) => Some(Value::String(s.chars().take(200).collect())),
+            Value::Number(_) => Some(v.clone()),
+            _ => None,
+        };
+        let name = ["name", "title"]
+            .iter()
+            .find_map(|key| self.value(key).and_then(short))
+            .and_then(|v| v.as_str().map(str::to_string));
+        let ids = self
+            .fields
+            .iter()
+            .filter(|(key, _)| *key == "id" || key.ends_with("_id"))
+            .filter_map(|(key, value)| Some((key.clone(), short(value)?)))
+            .collect();
+        (name, ids)
+    }
+
     fn value(&self, name: &str) -> Option<&Value> {
         self.fields.get(name).filter(|v| !v.is_null())
     }

@@ -25,6 +25,10 @@ pub struct ImportQuery {
     /// Roll the whole import back if any record is rejected.
     #[param(default = false)]
     pub all_or_nothing: Option<bool>,
+    /// Reject a record for one bad name in its `alternate_names` or `names`;
+    /// by default that name is dropped and listed in the report's `warnings`.
+    #[param(default = false)]
+    pub strict: Option<bool>,
 }
 
 fn format_of(req: &HttpRequest, given: Option<Format>) -> Result<Format, AppError> {
@@ -73,7 +77,10 @@ async fn import(
 ) -> Result<web::Json<ImportReport>, AppError> {
     principal.require_admin()?;
     let format = format_of(&req, query.format)?;
-    let all_or_nothing = query.all_or_nothing.unwrap_or(false);
+    let options = super::Options {
+        all_or_nothing: query.all_or_nothing.unwrap_or(false),
+        strict: query.strict.unwrap_or(false),
+    };
     let limits = req
         .app_data::<UploadLimits>()
         .copied()
@@ -96,7 +103,7 @@ async fn import(
     let mut importer = db
         .write(move |conn| {
             crate::tokens::queries::recheck(conn, &author, crate::clock::now())?;
-            super::Importer::new(conn, kind, BufReader::new(file), format, all_or_nothing)
+            super::Importer::new(conn, kind, BufReader::new(file), format, options)
         })
         .await?;
     // A chunk at a time, each on the writing connection afresh, so that
@@ -179,7 +186,7 @@ fn nothing_imported(report: &ImportReport) -> AppError {
         .rejected
         .iter()
         .take(100)
-        .map(|r| crate::error::FieldError::new(format!("line {}", r.line), r.reasons.join("; ")))
+        .map(|r| crate::error::FieldError::new(format!("line {}", r.line), r.message()))
         .collect();
     if errors.is_empty() && !report.ignored_columns.is_empty() {
         errors.push(crate::error::FieldError::new(

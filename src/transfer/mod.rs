@@ -23,7 +23,7 @@ use crate::tokens::Principal;
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use utoipa::ToSchema;
 
@@ -76,11 +76,103 @@ pub enum Kind {
 
 /// A record that could not be imported.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-#[schema(example = json!({"line": 12, "reasons": ["country_code: `XX` is not an ISO 3166-1 alpha-2 country code (e.g. RU, US, JP)"]}))]
+#[schema(example = json!({"line": 145071, "name": "Ottawa", "ids": {"geonames_id": "6094817"}, "reasons": ["country_code: `XX` is not an ISO 3166-1 alpha-2 country code (e.g. RU, US, JP)"]}))]
 pub struct Rejected {
-    /// Line of the file (the header is line 1 of a CSV file).
+    /// Line of the file where the record starts (the header is line 1 of a CSV file).
     pub line: u64,
+    /// The record's `name` (or an event's `title`), to find it by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The identifiers the record gives (`id`, `wikidata_id`, `geonames_id`,
+    /// a twinning's `city_a_id`, …), as given.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ids: BTreeMap<String, Value>,
     pub reasons: Vec<String>,
+}
+
+impl Rejected {
+    /// A line that gave no record to name.
+    pub fn at(line: u64, reasons: Vec<String>) -> Rejected {
+        Rejected {
+            line,
+            name: None,
+            ids: BTreeMap::new(),
+            reasons,
+        }
+    }
+
+    /// "line 7 (Ottawa, geonames_id 6094817)": where to find the record.
+    pub fn place(&self) -> String {
+        place(self.line, self.name.as_deref(), &self.ids)
+    }
+
+    /// The reasons, after the record's name and ids where it has them.
+    pub fn message(&self) -> String {
+        match about(self.name.as_deref(), &self.ids) {
+            Some(about) => format!("{about}: {}", self.reasons.join("; ")),
+            None => self.reasons.join("; "),
+        }
+    }
+
+    fn of(record: &Record, reasons: Vec<String>) -> Rejected {
+        let (name, ids) = record.identity();
+        Rejected {
+            line: record.line,
+            name,
+            ids,
+            reasons,
+        }
+    }
+}
+
+fn place(line: u64, name: Option<&str>, ids: &BTreeMap<String, Value>) -> String {
+    match about(name, ids) {
+        Some(about) => format!("line {line} ({about})"),
+        None => format!("line {line}"),
+    }
+}
+
+/// `"Ottawa", geonames_id 6094817`: the record's name and ids, if it has any.
+fn about(name: Option<&str>, ids: &BTreeMap<String, Value>) -> Option<String> {
+    let mut what: Vec<String> = name.map(|n| format!("{n:?}")).into_iter().collect();
+    what.extend(ids.iter().map(|(key, value)| match value {
+        Value::String(s) => format!("{key} {s}"),
+        other => format!("{key} {other}"),
+    }));
+    (!what.is_empty()).then(|| what.join(", "))
+}
+
+impl Warning {
+    /// Where the record is, as for a rejected one.
+    pub fn place(&self) -> String {
+        place(self.line, self.name.as_deref(), &self.ids)
+    }
+}
+
+/// A value an import dropped from a record it kept (see `strict`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(example = json!({"line": 145071, "name": "Ottawa", "ids": {"geonames_id": "6094817"}, "field": "alternate_names[19]", "value": "Ottawa\u{7}", "reason": "must not contain control characters"}))]
+pub struct Warning {
+    pub line: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ids: BTreeMap<String, Value>,
+    /// The field the value was dropped from, as the API names it.
+    pub field: String,
+    /// The dropped value (control characters escaped).
+    pub value: String,
+    pub reason: String,
+}
+
+/// How an import treats bad records and values.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// One rejected record undoes the whole import.
+    pub all_or_nothing: bool,
+    /// A bad value in a list of names (`alternate_names`, `names`) rejects
+    /// the record instead of being dropped with a warning.
+    pub strict: bool,
 }
 
 /// What an import did.
@@ -88,7 +180,8 @@ pub struct Rejected {
 #[schema(example = json!({
     "created": 4, "updated": 0, "skipped": 0, "rejected_count": 1,
     "rejected": [{"line": 6, "reasons": ["latitude: must be between -90 and 90"]}],
-    "ignored_columns": ["admin1_code"], "ignored_column_count": 1, "rolled_back": false
+    "ignored_columns": ["admin1_code"], "ignored_column_count": 1, "rolled_back": false,
+    "warning_count": 0, "warnings": []
 }))]
 pub struct ImportReport {
     pub created: u64,
@@ -105,6 +198,10 @@ pub struct ImportReport {
     pub ignored_column_count: u64,
     /// With `all_or_nothing`, true when a rejected record undid the whole import.
     pub rolled_back: bool,
+    pub warning_count: u64,
+    /// The first 1000 values dropped from records that were kept: a bad
+    /// alternate name does not cost the city (unless `strict`).
+    pub warnings: Vec<Warning>,
 }
 
 impl ImportReport {
@@ -112,6 +209,13 @@ impl ImportReport {
         self.rejected_count += 1;
         if self.rejected.len() < MAX_LISTED_REJECTIONS {
             self.rejected.push(rejected);
+        }
+    }
+
+    fn warn(&mut self, warning: Warning) {
+        self.warning_count += 1;
+        if self.warnings.len() < MAX_LISTED_REJECTIONS {
+            self.warnings.push(warning);
         }
     }
 }
@@ -183,9 +287,10 @@ impl Matcher {
         conn: &mut DbConnection,
         record: &Record,
         author: &Principal,
+        lenient: &mut Lenient,
     ) -> Result<Outcome, AppError> {
         match self {
-            Matcher::Cities(index) => cities::import_one(conn, record, index, author),
+            Matcher::Cities(index) => cities::import_one(conn, record, index, author, lenient),
             Matcher::Twinnings(pairs) => twinnings::import_one(conn, record, pairs, author),
             Matcher::Events => events::import_one(conn, record, author),
         }
@@ -199,9 +304,16 @@ impl Matcher {
 pub struct Importer<'a> {
     records: std::iter::Peekable<Records<'a>>,
     matcher: Matcher,
-    all_or_nothing: bool,
+    options: Options,
     report: ImportReport,
     ignored: Ignored,
+}
+
+/// What a record may lose and keep its place: the values dropped from it.
+pub struct Lenient {
+    pub strict: bool,
+    /// (field, value, reason) of each value dropped from the current record.
+    pub dropped: Vec<(String, String, String)>,
 }
 
 impl<'a> Importer<'a> {
@@ -210,12 +322,12 @@ impl<'a> Importer<'a> {
         kind: Kind,
         reader: R,
         format: Format,
-        all_or_nothing: bool,
+        options: Options,
     ) -> Result<Importer<'a>, AppError> {
         Ok(Importer {
             records: records(reader, format).peekable(),
             matcher: Matcher::load(conn, kind)?,
-            all_or_nothing,
+            options,
             report: ImportReport::default(),
             ignored: Ignored::default(),
         })
@@ -231,11 +343,12 @@ impl<'a> Importer<'a> {
         if self.records.peek().is_none() {
             return Ok(false);
         }
-        let size = if self.all_or_nothing {
-            usize::MAX
-        } else {
-            CHUNK
+        let all_or_nothing = self.options.all_or_nothing;
+        let mut lenient = Lenient {
+            strict: self.options.strict,
+            dropped: Vec::new(),
         };
+        let size = if all_or_nothing { usize::MAX } else { CHUNK };
         let result = conn.transaction(|conn| {
             for record in self.records.by_ref().take(size) {
                 match record {
@@ -244,14 +357,29 @@ impl<'a> Importer<'a> {
                         let known = self.matcher.columns();
                         ignore_unknown(known, &record, &mut self.ignored, &mut self.report);
                         let matcher = &mut self.matcher;
-                        match conn.transaction(|conn| matcher.import_one(conn, &record, author)) {
+                        lenient.dropped.clear();
+                        let outcome = conn.transaction(|conn| {
+                            matcher.import_one(conn, &record, author, &mut lenient)
+                        });
+                        match outcome {
                             Ok(Outcome::Created) => self.report.created += 1,
                             Ok(Outcome::Updated) => self.report.updated += 1,
                             Ok(Outcome::Skipped) => self.report.skipped += 1,
-                            Err(error) => self.report.reject(Rejected {
+                            Err(error) => {
+                                self.report.reject(Rejected::of(&record, reasons(error)));
+                                continue;
+                            }
+                        }
+                        let (name, ids) = record.identity();
+                        for (field, value, reason) in lenient.dropped.drain(..) {
+                            self.report.warn(Warning {
                                 line: record.line,
-                                reasons: reasons(error),
-                            }),
+                                name: name.clone(),
+                                ids: ids.clone(),
+                                field,
+                                value,
+                                reason,
+                            });
                         }
                     }
                 }
@@ -260,7 +388,7 @@ impl<'a> Importer<'a> {
                     progress(&self.report);
                 }
             }
-            if self.all_or_nothing && self.report.rejected_count > 0 {
+            if all_or_nothing && self.report.rejected_count > 0 {
                 return Err(AppError::conflict(
                     ErrorCode::NothingImported,
                     "a record was rejected",
@@ -270,7 +398,7 @@ impl<'a> Importer<'a> {
             advance_sequences(conn)
         });
         match result {
-            Err(_) if self.all_or_nothing => {
+            Err(_) if all_or_nothing => {
                 let report = &mut self.report;
                 report.rolled_back = true;
                 (report.created, report.updated, report.skipped) = (0, 0, 0);
@@ -338,11 +466,11 @@ pub fn import<R: Read + Send>(
     kind: Kind,
     reader: R,
     format: Format,
-    all_or_nothing: bool,
+    options: Options,
     author: &Principal,
     mut progress: impl FnMut(&ImportReport),
 ) -> Result<ImportReport, AppError> {
-    let mut importer = Importer::new(conn, kind, reader, format, all_or_nothing)?;
+    let mut importer = Importer::new(conn, kind, reader, format, options)?;
     while importer.chunk(conn, author, &mut progress)? {}
     Ok(importer.finish())
 }

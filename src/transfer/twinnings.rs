@@ -8,7 +8,7 @@ use super::{Outcome, Record};
 use crate::changes::audit;
 use crate::db::DbConnection;
 use crate::db::schema::twinnings;
-use crate::error::{AppError, FieldError};
+use crate::error::{AppError, ErrorCode, FieldError};
 use crate::tokens::Principal;
 use crate::twinnings::model::{
     NewTwinning, StatusChange, Twinning, TwinningKind, TwinningPatch, TwinningStatus,
@@ -124,19 +124,16 @@ pub(super) fn import_one(
     known: &mut Pairs,
     author: &Principal,
 ) -> Result<Outcome, AppError> {
-    let Pairs { cities, pairs } = known;
+    let Pairs {
+        cities,
+        pairs,
+        in_file,
+    } = known;
     let mut reasons = Reasons::default();
     let id = reasons.take(record.int("id"));
     if id.is_some_and(|id| !(1..=super::MAX_ID).contains(&id)) {
         reasons.0.push(super::id_range_reason());
     }
-    let a = cities.resolve(record, "city_a", &mut reasons);
-    let b = cities.resolve(record, "city_b", &mut reasons);
-    let named = Named {
-        id,
-        pair: a.zip(b),
-        history: history(record, &mut reasons),
-    };
     let by_id = match id {
         Some(id) => twinnings::table
             .find(id)
@@ -145,11 +142,52 @@ pub(super) fn import_one(
             .optional()?,
         None => None,
     };
+    // A record of an existing twinning by `id` may leave its cities out.
+    let resolve = |prefix: &str, reasons: &mut Reasons| {
+        if by_id.is_some() && !names_city(record, prefix) {
+            None
+        } else {
+            cities.resolve(record, prefix, reasons)
+        }
+    };
+    let a = resolve("city_a", &mut reasons);
+    let b = resolve("city_b", &mut reasons);
+    let named = Named {
+        id,
+        pair: a.zip(b),
+        history: history(record, &mut reasons),
+    };
     let ordered = named.pair.map(|(a, b)| (a.min(b), a.max(b)));
-    match by_id.or_else(|| ordered.and_then(|p| pairs.get(&p).copied())) {
-        Some(existing) => update(conn, record, existing, named, reasons, author),
-        None => create(conn, record, named, reasons, pairs, author),
+    let existing = by_id.or_else(|| ordered.and_then(|p| pairs.get(&p).copied()));
+    if let Some(first) = existing.and_then(|id| in_file.get(&id)) {
+        return Err(AppError::conflict(
+            ErrorCode::TwinningExists,
+            format!(
+                "a duplicate of line {first}: the file gives the same twinning twice (in either order); only the first was imported"
+            ),
+        ));
     }
+    let (outcome, twinning) = match existing {
+        Some(existing) => (
+            update(conn, record, existing, named, reasons, author)?,
+            existing,
+        ),
+        None => create(conn, record, named, reasons, pairs, author)?,
+    };
+    in_file.insert(twinning, record.line);
+    Ok(outcome)
+}
+
+/// Whether the record gives any column naming the city `prefix`.
+fn names_city(record: &Record, prefix: &str) -> bool {
+    ["_id", "_wikidata_id", "_geonames_id"]
+        .iter()
+        .any(|suffix| {
+            record
+                .fields
+                .get(&format!("{prefix}{suffix}"))
+                .is_some_and(|v| !v.is_null())
+        })
 }
 
 fn update(
@@ -189,7 +227,7 @@ fn create(
     mut reasons: Reasons,
     pairs: &mut HashMap<(i64, i64), i64>,
     author: &Principal,
-) -> Result<Outcome, AppError> {
+) -> Result<(Outcome, i64), AppError> {
     let new = new_of(record, named.pair, &mut reasons);
     reasons.into_result()?;
     if new.kind.is_none() {
@@ -204,13 +242,15 @@ fn create(
     let row = queries::insert(conn, &values, &ids, named.id)?;
     let created = audit::created::<Twinning>(conn, author, row)?;
     pairs.insert((values.city_low_id, values.city_high_id), created.id);
-    Ok(Outcome::Created)
+    Ok((Outcome::Created, created.id))
 }
 
 /// The cities by their ids and the pairs already twinned, to match records by.
 pub struct Pairs {
     cities: CityIndex,
     pairs: HashMap<(i64, i64), i64>,
+    /// The twinnings this file has written so far, with the line that did.
+    in_file: HashMap<i64, u64>,
 }
 
 impl Pairs {
@@ -225,6 +265,7 @@ impl Pairs {
         Ok(Pairs {
             cities: CityIndex::load(conn)?,
             pairs: rows.into_iter().map(|(id, a, b)| ((a, b), id)).collect(),
+            in_file: HashMap::new(),
         })
     }
 }
@@ -241,11 +282,7 @@ pub fn export_record(t: &Twinning) -> Vec<serde_json::Value> {
         json!(t.established),
         json!(t.ended),
         json!(t.notes),
-        if t.source_urls.is_empty() {
-            json!(null)
-        } else {
-            json!(t.source_urls)
-        },
-        json!(serde_json::to_string(&t.status_history).unwrap_or_default()),
+        json!(t.source_urls),
+        json!(t.status_history),
     ]
 }

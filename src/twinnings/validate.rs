@@ -66,6 +66,8 @@ pub fn validate_new(
         _ => None,
     });
     let (Some((low, high)), Some(kind)) = (pair, kind) else {
+        // The dates are checked all the same: a missing field hides no other.
+        dates(&mut e, status, established, ended, today);
         return Err(AppError::validation(e.0));
     };
     let draft = Draft {
@@ -113,7 +115,16 @@ pub fn validate_patch(
         draft.kind = kind;
     }
     if let Some(established) = patch.established {
+        let before = draft.established;
         draft.established = established.and_then(|d| e.partial_date("established", Some(&d)));
+        // A first active entry dated by the start follows the start, so the
+        // history never disagrees with `established`.
+        if let Some(first) = draft.history.first_mut()
+            && first.status == TwinningStatus::Active
+            && first.since == before
+        {
+            first.since = draft.established;
+        }
     }
     let new_ended = match patch.ended {
         Some(ended) => {
@@ -200,27 +211,38 @@ fn not_in_future(e: &mut Errors, field: &str, date: Option<PartialDate>, today: 
     }
 }
 
-/// Checks of the whole: dates in order and not in the future.
+/// The dates in order and not in the future.
+fn dates(
+    e: &mut Errors,
+    status: TwinningStatus,
+    established: Option<PartialDate>,
+    ended: Option<PartialDate>,
+    today: NaiveDate,
+) {
+    if let Some(established) = established {
+        if established.first_day() > today && status != TwinningStatus::Planned {
+            e.add(
+                "established",
+                "is in the future; register the twinning with status `planned`",
+            );
+        }
+        if let Some(ended) = ended
+            && ended.cmp_coarse(&established).is_lt()
+        {
+            e.add("ended", "is before `established`");
+        }
+    }
+    not_in_future(e, "ended", ended, today);
+}
+
+/// Checks of the whole, then the values to store.
 fn finish(
     draft: Draft,
     mut e: Errors,
     today: NaiveDate,
     now: NaiveDateTime,
 ) -> Result<TwinningValues, AppError> {
-    if let Some(established) = draft.established {
-        if established.first_day() > today && draft.status != TwinningStatus::Planned {
-            e.add(
-                "established",
-                "is in the future; register the twinning with status `planned`",
-            );
-        }
-        if let Some(ended) = draft.ended
-            && ended.cmp_coarse(&established).is_lt()
-        {
-            e.add("ended", "is before `established`");
-        }
-    }
-    not_in_future(&mut e, "ended", draft.ended, today);
+    dates(&mut e, draft.status, draft.established, draft.ended, today);
     if !e.is_empty() {
         return Err(AppError::validation(e.0));
     }

@@ -16,7 +16,7 @@ fn import(url: &DatabaseUrl, kind: Kind, text: &str, format: Format) -> ImportRe
         kind,
         text.as_bytes(),
         format,
-        false,
+        transfer::Options::default(),
         &Principal::command_line("audit test"),
         |_| {},
     )

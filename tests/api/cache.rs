@@ -72,7 +72,7 @@ async fn a_write_by_another_process_is_seen_at_once() {
         Kind::Cities,
         text.as_bytes(),
         Format::Csv,
-        false,
+        transfer::Options::default(),
         &Principal::command_line("test import"),
         |_| {},
     )

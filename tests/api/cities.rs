@@ -459,3 +459,45 @@ async fn a_whole_number_written_with_a_fraction_counts_as_an_integer() {
         "there is no city with id 2008010752264053"
     );
 }
+
+#[actix_web::test]
+async fn a_rule_between_fields_hides_no_field_of_its_own() {
+    let app = spawn_app().await;
+    for (body, fields) in [
+        (
+            json!({"name": "Nowhere", "country_code": "CA", "latitude": 91}),
+            vec!["latitude", "longitude"],
+        ),
+        (
+            json!({"name": "Nowhere", "country_code": "CA", "longitude": 181}),
+            vec!["latitude", "longitude"],
+        ),
+    ] {
+        let problem = assert_problem(
+            app.post_json("/api/v1/cities", &body).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        let mut named = error_fields(&problem);
+        named.sort();
+        assert_eq!(named, fields, "{body}: {problem}");
+        let text = problem.to_string();
+        assert!(text.contains("between"), "{body}: {problem}");
+    }
+    // A twinning missing a city still has its dates checked.
+    let problem = assert_problem(
+        app.post_json(
+            "/api/v1/twinnings",
+            &json!({"city_ids": [1], "kind": "sister_city", "established": "2990", "ended": "2000"}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let named = error_fields(&problem);
+    for field in ["city_ids", "established", "ended"] {
+        assert!(named.contains(&field.to_string()), "{field}: {problem}");
+    }
+}

@@ -160,7 +160,6 @@ async fn every_invalid_event_field_is_named() {
         vec![
             "kind",
             "from_city_id",
-            "date",
             "title",
             "languages[1]",
             "media_urls[0]",
@@ -781,4 +780,99 @@ async fn the_language_filter_follows_every_write_and_finds_variants() {
     assert_eq!(first[0], "M2099", "newest first, then the highest id");
     assert_eq!(list("language=JA&limit=200".into()).await, first);
     assert_eq!(list("language=de".into()).await, vec!["A"]);
+}
+
+#[actix_web::test]
+async fn a_planned_exchange_may_have_no_date_yet_and_leads_the_timeline() {
+    let app = spawn_app().await;
+    let s = story(&app).await;
+    let greeting = log_event(&app, s.sn, json!({"kind": "video_greeting", "from_city_id": s.c.sapporo, "status": "completed", "date": "2020-04", "title": "Video greeting from Sapporo"})).await;
+    let planned = log_event(&app, s.sn, json!({"kind": "video_greeting", "from_city_id": s.c.novosibirsk, "date": "2030", "title": "Planned visit"})).await;
+    let reply = log_event(
+        &app,
+        s.sn,
+        json!({
+            "kind": "video_greeting", "from_city_id": s.c.novosibirsk, "status": "in_preparation",
+            "title": "Reply video from Novosibirsk", "in_reply_to": greeting["id"]
+        }),
+    )
+    .await;
+    assert_eq!(reply["date"], Value::Null, "{reply}");
+    for status in ["planned", "postponed", "cancelled"] {
+        let undated = log_event(&app, s.sn, json!({"kind": "letter", "from_city_id": s.c.sapporo, "status": status, "title": "Undated"})).await;
+        assert_eq!(undated["date"], Value::Null);
+        assert_eq!(
+            app.delete(&format!("/api/v1/events/{}", undated["id"]))
+                .await
+                .status()
+                .as_u16(),
+            204
+        );
+    }
+
+    // Undated first (newest first: it is yet to come), then by date.
+    let timeline = app
+        .item_ids(&format!("/api/v1/twinnings/{}/events", s.sn))
+        .await;
+    let ids = |v: &Value| v["id"].as_i64().unwrap();
+    assert_eq!(timeline, vec![ids(&reply), ids(&planned), ids(&greeting)]);
+    // Paged one at a time, the order holds across the cursor.
+    let mut paged = Vec::new();
+    let mut path = format!("/api/v1/twinnings/{}/events?limit=1", s.sn);
+    loop {
+        let page = app.get_json(&path).await;
+        paged.extend(page["items"].as_array().unwrap().iter().map(ids));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/api/v1/twinnings/{}/events?limit=1&cursor={cursor}", s.sn)
+            }
+            None => break,
+        }
+    }
+    assert_eq!(paged, timeline);
+    // A date window holds dated events only.
+    assert_eq!(
+        app.item_ids("/api/v1/events?from=2000").await,
+        vec![ids(&planned), ids(&greeting)]
+    );
+
+    // A completed event needs its date.
+    let problem = assert_problem(
+        app.post_json(&format!("/api/v1/twinnings/{}/events", s.sn), &json!({"kind": "letter", "from_city_id": s.c.sapporo, "status": "completed", "title": "Letter"})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), vec!["date"]);
+    let path = format!("/api/v1/events/{}", reply["id"]);
+    let problem = assert_problem(
+        app.patch_json(&path, &json!({"status": "completed"})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(error_fields(&problem), vec!["date"]);
+    let done = app
+        .patch_json(&path, &json!({"status": "completed", "date": "2020-06"}))
+        .await;
+    assert_eq!(done.status().as_u16(), 200);
+    let twinning = app.get_json(&format!("/api/v1/twinnings/{}", s.sn)).await;
+    assert_eq!(twinning["last_exchange"], "2020-06");
+
+    // Imports take an undated planned event too.
+    let report: Value = app
+        .client
+        .post(app.url("/api/v1/import/events"))
+        .header("content-type", "text/csv")
+        .body(format!(
+            "twinning_id,kind,from_city_id,status,title\n{},letter,{},planned,Letter to come\n",
+            s.sn, s.c.sapporo
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["created"], 1, "{report}");
 }

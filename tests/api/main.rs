@@ -15,6 +15,7 @@ mod health;
 mod helpers;
 mod hostile;
 mod http;
+mod imports;
 mod limits;
 mod load;
 mod maps;

@@ -18,7 +18,10 @@ fn import_text(
         kind,
         text.as_bytes(),
         format,
-        all_or_nothing,
+        transfer::Options {
+            all_or_nothing,
+            strict: false,
+        },
         &Principal::command_line("test import"),
         |_| {},
     )
