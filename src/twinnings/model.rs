@@ -45,46 +45,35 @@ crate::text_enum!(TwinningStatus {
     Ended = "ended",
 });
 
-/// The column types of a [`TwinningRow`], in its order: every column of
-/// `twinnings` but the countries its triggers keep for queries. (A tuple, as
-/// `RETURNING` takes no `SelectBy` on a multi-backend connection.)
-pub type RowColumns = (
-    twinnings::id,
-    twinnings::city_low_id,
-    twinnings::city_high_id,
-    twinnings::kind,
-    twinnings::status,
-    twinnings::established,
-    twinnings::established_year,
-    twinnings::established_md,
-    twinnings::ended,
-    twinnings::notes,
-    twinnings::source_urls,
-    twinnings::status_history,
-    twinnings::created_at,
-    twinnings::updated_at,
-    twinnings::last_exchange,
-    twinnings::last_exchange_last,
-);
+/// Names the columns of a [`TwinningRow`] once, as a type and as a value.
+macro_rules! row_columns {
+    ($($column:ident),* $(,)?) => {
+        /// The column types of a [`TwinningRow`], in its order: every column
+        /// of `twinnings` but the countries its triggers keep for queries.
+        pub type RowColumns = ($(twinnings::$column,)*);
+        /// The columns of a [`TwinningRow`]. (A tuple, as `RETURNING` takes
+        /// no `SelectBy` on a multi-backend connection.)
+        pub const ROW: RowColumns = ($(twinnings::$column,)*);
+    };
+}
 
-/// The columns of a [`TwinningRow`].
-pub const ROW: RowColumns = (
-    twinnings::id,
-    twinnings::city_low_id,
-    twinnings::city_high_id,
-    twinnings::kind,
-    twinnings::status,
-    twinnings::established,
-    twinnings::established_year,
-    twinnings::established_md,
-    twinnings::ended,
-    twinnings::notes,
-    twinnings::source_urls,
-    twinnings::status_history,
-    twinnings::created_at,
-    twinnings::updated_at,
-    twinnings::last_exchange,
-    twinnings::last_exchange_last,
+row_columns!(
+    id,
+    city_low_id,
+    city_high_id,
+    kind,
+    status,
+    established,
+    established_year,
+    established_md,
+    ended,
+    notes,
+    source_urls,
+    status_history,
+    created_at,
+    updated_at,
+    last_exchange,
+    last_exchange_last,
 );
 
 /// A row of `twinnings`, read with the columns of [`ROW`].

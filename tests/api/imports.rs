@@ -4,6 +4,21 @@
 
 use crate::helpers::{TestApp, spawn_app};
 use serde_json::{Value, json};
+use twinning::db::DatabaseUrl;
+use twinning::transfer::{Format, Kind};
+
+/// The whole export of `kind` as JSON Lines, off the test's runtime thread.
+async fn export_jsonl(url: &DatabaseUrl, kind: Kind) -> String {
+    let url = url.clone();
+    actix_web::rt::task::spawn_blocking(move || {
+        let mut conn = url.establish().unwrap();
+        let mut out = Vec::new();
+        twinning::transfer::export::export(&mut conn, kind, Format::Jsonl, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    })
+    .await
+    .unwrap()
+}
 
 async fn import(app: &TestApp, kind: &str, query: &str, body: &[u8]) -> Value {
     let response = app
@@ -272,35 +287,12 @@ async fn json_lines_exports_hold_lists_and_objects_as_json() {
         json!({"city_ids": [101, 102], "kind": "sister_city", "established": "1990"}),
     )
     .await;
-    let export = |kind: &'static str| {
-        let url = app.database_url.clone();
-        async move {
-            actix_web::rt::task::spawn_blocking(move || {
-                let mut conn = url.establish().unwrap();
-                let mut out = Vec::new();
-                let kind = match kind {
-                    "cities" => twinning::transfer::Kind::Cities,
-                    _ => twinning::transfer::Kind::Twinnings,
-                };
-                twinning::transfer::export::export(
-                    &mut conn,
-                    kind,
-                    twinning::transfer::Format::Jsonl,
-                    &mut out,
-                )
-                .unwrap();
-                String::from_utf8(out).unwrap()
-            })
-            .await
-            .unwrap()
-        }
-    };
-    let twinnings = export("twinnings").await;
+    let twinnings = export_jsonl(&app.database_url, Kind::Twinnings).await;
     let first: Value = serde_json::from_str(twinnings.lines().next().unwrap()).unwrap();
     assert_eq!(first["source_urls"], json!([]), "{first}");
     assert_eq!(first["status_history"][0]["status"], "active", "{first}");
     assert_eq!(first["status_history"][0]["since"], "1990");
-    let cities = export("cities").await;
+    let cities = export_jsonl(&app.database_url, Kind::Cities).await;
     let munich: Value = serde_json::from_str(cities.lines().next().unwrap()).unwrap();
     assert_eq!(munich["alternate_names"], json!([]), "{munich}");
     assert_eq!(munich["names"], json!({}), "{munich}");
@@ -317,20 +309,48 @@ async fn json_lines_exports_hold_lists_and_objects_as_json() {
             .unwrap();
         assert_eq!(response.status().as_u16(), 200, "{kind}");
     }
-    let url = other.database_url.clone();
-    let again = actix_web::rt::task::spawn_blocking(move || {
-        let mut conn = url.establish().unwrap();
-        let mut out = Vec::new();
-        twinning::transfer::export::export(
-            &mut conn,
-            twinning::transfer::Kind::Twinnings,
-            twinning::transfer::Format::Jsonl,
-            &mut out,
-        )
-        .unwrap();
-        String::from_utf8(out).unwrap()
-    })
-    .await
-    .unwrap();
+    let again = export_jsonl(&other.database_url, Kind::Twinnings).await;
     assert_eq!(again, twinnings);
+}
+
+#[actix_web::test]
+async fn the_command_line_lists_dropped_values_and_strict_rejects_instead() {
+    let database = crate::helpers::fresh_database();
+    let url = match &database.url {
+        DatabaseUrl::Sqlite(p) | DatabaseUrl::Postgres(p) => p.clone(),
+    };
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let file = "tests/data/ottawa-cities.csv";
+    let strict = run(&["import", "cities", file, "--strict"]);
+    assert!(
+        strict.contains("2 created, 0 updated, 0 skipped, 1 rejected"),
+        "{strict}"
+    );
+    assert!(
+        strict.contains("line 3 (\"Ottawa\", geonames_id 6094817): alternate_names[2]: must not contain control characters"),
+        "{strict}"
+    );
+    let lenient = run(&["import", "cities", file]);
+    assert!(
+        lenient.contains("1 created, 0 updated, 2 skipped, 0 rejected, 1 values dropped"),
+        "{lenient}"
+    );
+    assert!(
+        lenient.contains("line 3 (\"Ottawa\", geonames_id 6094817): alternate_names[2]: dropped Ot\\u{7}tawa: must not contain control characters"),
+        "{lenient}"
+    );
 }
