@@ -84,7 +84,7 @@ pub struct TwinningMapQuery {
     #[param(minimum = 1, maximum = 2000, default = 1000)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page; empty or absent for the first page.
-    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
 }
 
@@ -175,7 +175,7 @@ pub struct CityMapQuery {
     #[param(minimum = 1, maximum = 2000, default = 1000)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page; empty or absent for the first page.
-    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
 }
 

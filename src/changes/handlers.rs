@@ -33,7 +33,7 @@ fn to_change(row: ChangeRow) -> Change {
 #[into_params(parameter_in = Query)]
 pub struct ChangeQuery {
     /// The `cursor` of the last change seen (or `next_cursor`); from the start when empty or absent.
-    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "MTIz")]
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub after: Option<String>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
@@ -94,7 +94,7 @@ pub struct HistoryQuery {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page; empty or absent for the first page.
-    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
 }
 

@@ -39,6 +39,47 @@ fn tags(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|t| !t.is_empty())
 }
 
+/// `*`, or the entity tags (`"…"` or `W/"…"`, visible ASCII but `"` inside,
+/// commas included) of a comma-separated list: the grammar of `If-Match`
+/// (RFC 9110 §8.8.3). `None` when the value does not follow it.
+fn entity_tags(value: &str) -> Option<Vec<&str>> {
+    if value.trim() == "*" {
+        return Some(vec!["*"]);
+    }
+    let bytes = value.as_bytes();
+    let mut tags = Vec::new();
+    let mut i = 0;
+    loop {
+        // Separators: white space and empty list elements.
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b',') {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return (!tags.is_empty()).then_some(tags);
+        }
+        let start = i;
+        if bytes[i..].starts_with(b"W/") {
+            i += 2;
+        }
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        i += 1;
+        while i < bytes.len() && (bytes[i] == 0x21 || (0x23..=0x7e).contains(&bytes[i])) {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        i += 1;
+        tags.push(&value[start..i]);
+        // After a tag: the end, or a separator.
+        if i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b',') {
+            return None;
+        }
+    }
+}
+
 type Answer = Result<ServiceResponse<BoxBody>, actix_web::Error>;
 
 /// Every request: a successful read gets its `ETag` (unless a route's
@@ -215,7 +256,11 @@ impl IfMatch {
     pub fn check<T: Serialize>(&self, current: &T) -> Result<(), AppError> {
         let Some(header) = &self.0 else { return Ok(()) };
         let tag = etag_of_json(current);
-        if tags(header).any(|t| t == "*" || (!t.starts_with("W/") && t == tag)) {
+        let listed = entity_tags(header).unwrap_or_default();
+        if listed
+            .iter()
+            .any(|&t| t == "*" || (!t.starts_with("W/") && t == tag))
+        {
             Ok(())
         } else {
             Err(AppError::new(
@@ -232,14 +277,22 @@ impl FromRequest for IfMatch {
     type Error = AppError;
     type Future = Ready<Result<IfMatch, AppError>>;
 
-    /// A header that is not visible ASCII names no tag this API issued: 400,
-    /// never a write made as if there were no precondition.
+    /// A header that is not `*` or entity tags in visible ASCII (empty
+    /// included) names no tag this API issued: 400, never a write made as if
+    /// there were no precondition.
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let Some(value) = req.headers().get(header::IF_MATCH) else {
             return ready(Ok(IfMatch(None)));
         };
         ready(match value.to_str() {
-            Ok(text) if text.trim().is_empty() => Ok(IfMatch(None)),
+            Ok(text) if text.trim().is_empty() => Err(AppError::invalid_parameter(
+                "If-Match",
+                "is empty: send `*` or the entity tags read, or leave the header out",
+            )),
+            Ok(text) if entity_tags(text).is_none() => Err(AppError::invalid_parameter(
+                "If-Match",
+                "must be `*` or a list of entity tags such as \"abc\"",
+            )),
             Ok(text) => Ok(IfMatch(Some(text.to_string()))),
             Err(_) => Err(AppError::invalid_parameter(
                 "If-Match",

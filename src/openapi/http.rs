@@ -95,6 +95,10 @@ fn read_validators(get: &mut Operation) {
     );
 }
 
+/// `*` or a list of entity tags (RFC 9110 §8.8.3), as `If-Match` takes them.
+const ENTITY_TAGS_PATTERN: &str =
+    r#"^[ \t]*(?:\*|(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*)[ \t]*$"#;
+
 /// A PATCH or DELETE honours `If-Match` with 412.
 fn write_precondition(write: &mut Operation) {
     add_header_param(
@@ -102,6 +106,13 @@ fn write_precondition(write: &mut Operation) {
         "If-Match",
         "The `ETag` the client last read: the write is refused with 412 if the resource changed since",
     );
+    // Its shape: `*` or entity tags (an empty or unreadable one is 400).
+    if let Some(RefOr::T(param)) = write.parameters.as_mut().and_then(|p| p.last_mut())
+        && let Some(RefOr::T(utoipa::openapi::schema::Schema::Object(schema))) =
+            param.schema.as_mut()
+    {
+        schema.pattern = Some(ENTITY_TAGS_PATTERN.into());
+    }
     write.responses.responses.insert(
         "412".into(),
         super::errors::problem(

@@ -10,6 +10,22 @@ pub const TEXT_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\
 /// Free text: no control characters but tab and line breaks.
 pub const LONG_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$";
 
+/// The shape of a BCP 47 language tag (RFC 5646's langtag: language with
+/// extended subtags, script, region, variants, extensions, private use).
+/// Whether each subtag is in the registry is the server's check.
+pub const LANGUAGE_TAG_PATTERN: &str = concat!(
+    "^[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}",
+    "(?:-[A-Za-z]{4})?",
+    "(?:-(?:[A-Za-z]{2}|[0-9]{3}))?",
+    "(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*",
+    "(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*",
+    "(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?$"
+);
+
+/// An absolute http or https URL with a host, as the server takes it (the
+/// WHATWG URL parser has the last word on the host).
+pub const URL_PATTERN: &str = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\u0000-\u0020/?#\\:@][^\u0000-\u0020/?#\\]*(?:[/?#][^\u0000-\u0020]*)?$";
+
 /// YYYY, YYYY-MM or YYYY-MM-DD of a day that exists (years 0001–9999), as
 /// `PartialDate::parse` takes it.
 pub const DATE_PATTERN: &str = concat!(
@@ -82,6 +98,7 @@ fn property_rules() -> Vec<Rule> {
     let string = |rule: Value| merged(json!({"type": "string"}), rule);
     let names = json!({
         "maxProperties": crate::cities::validate::MAX_NAMES,
+        "propertyNames": {"type": "string", "pattern": LANGUAGE_TAG_PATTERN},
         "additionalProperties": string(name.clone()),
     });
     let alternate = list(
@@ -90,9 +107,12 @@ fn property_rules() -> Vec<Rule> {
     );
     let urls = list(
         MAX_URLS,
-        json!({"type": "string", "maxLength": MAX_URL_CHARS}),
+        json!({"type": "string", "format": "uri", "maxLength": MAX_URL_CHARS, "pattern": URL_PATTERN}),
     );
-    let languages = list(MAX_LANGUAGES, json!({"type": "string"}));
+    let languages = list(
+        MAX_LANGUAGES,
+        json!({"type": "string", "pattern": LANGUAGE_TAG_PATTERN}),
+    );
     let description = long_text(crate::events::validate::MAX_DESCRIPTION);
     let notes = long_text(crate::twinnings::validate::MAX_NOTES);
     let reason = long_text(crate::twinnings::validate::MAX_REASON);
@@ -156,6 +176,15 @@ fn rules_between_fields(components: &mut utoipa::openapi::Components) {
             "else": {"properties": {"city_ids": {"minItems": 1}}, "required": ["city_ids"]},
         }])),
     );
+    // A completed exchange has a date.
+    edit(
+        components,
+        "NewEvent",
+        all_of(json!([{
+            "if": {"properties": {"status": {"const": "completed"}}, "required": ["status"]},
+            "then": {"properties": {"date": {"type": "string"}}, "required": ["date"]},
+        }])),
+    );
     // An end date means the status is `ended`.
     edit(
         components,
@@ -167,7 +196,8 @@ fn rules_between_fields(components: &mut utoipa::openapi::Components) {
     );
 }
 
-/// Query parameters that take a date: `from`, `to`, `established_after`, ….
+/// Query parameters that take a date (`from`, `to`, `established_after`, …)
+/// or a language tag (`language`).
 fn date_parameters(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{RefOr, schema::Schema};
     const NAMES: [&str; 5] = [
@@ -185,11 +215,13 @@ fn date_parameters(openapi: &mut utoipa::openapi::OpenApi) {
             let RefOr::T(parameter) = parameter else {
                 continue;
             };
-            if let (true, Some(RefOr::T(Schema::Object(schema)))) = (
-                NAMES.contains(&parameter.name.as_str()),
-                parameter.schema.as_mut(),
-            ) {
-                schema.pattern = Some(DATE_PATTERN.into());
+            let pattern = match parameter.name.as_str() {
+                name if NAMES.contains(&name) => DATE_PATTERN,
+                "language" => LANGUAGE_TAG_PATTERN,
+                _ => continue,
+            };
+            if let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() {
+                schema.pattern = Some(pattern.into());
             }
         }
     }

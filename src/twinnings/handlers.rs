@@ -47,7 +47,7 @@ pub struct TwinningListQuery {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page; empty or absent for the first page.
-    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
 }
 
@@ -246,7 +246,7 @@ pub struct CityTwinningsQuery {
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page; empty or absent for the first page.
-    #[param(pattern = "^[A-Za-z0-9_-]*$", example = "WzE5OTAsNTE0LDEwMDEwXQ")]
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
 }
 

@@ -229,6 +229,19 @@ async fn an_if_match_that_is_not_visible_ascii_is_400_and_writes_nothing() {
         .await
         .unwrap();
     assert_problem(response, 400, "invalid_parameter").await;
+    // Nor is an empty one, or one that is not entity tags.
+    for value in ["", "{}", "abc", "\"a\", b", "W/abc", "\"a\"b\""] {
+        let response = app
+            .client
+            .patch(app.url(&format!("/api/v1/cities/{novgorod}")))
+            .header("if-match", value)
+            .json(&json!({"population": 1}))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 400, "invalid_parameter").await;
+        assert_eq!(error_fields(&problem), vec!["If-Match"], "{value}");
+    }
     assert_eq!(city(&app, novgorod).await["population"], 222868);
 }
 
