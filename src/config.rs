@@ -170,6 +170,47 @@ pub struct ServeArgs {
     /// or `*` for any. CORS is off when unset.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS")]
     pub cors_allowed_origins: Option<String>,
+
+    /// The absolute http(s) URL clients reach the API at, such as
+    /// https://twinning.example.org, for links that leave the API (the
+    /// calendar feed's). Default: the scheme and host each request was made to.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<PublicUrl>,
+}
+
+/// `PUBLIC_URL`: an http(s) URL with no query, fragment or credentials,
+/// without its trailing slash, so that a path can be appended to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for PublicUrl {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<PublicUrl, String> {
+        let url = url::Url::parse(text.trim()).map_err(|e| {
+            format!("must be an absolute http(s) URL such as https://twinning.example.org ({e})")
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+            return Err("must be an http:// or https:// URL with a host".into());
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(
+                "must have no query (?…) or fragment (#…): paths are appended to it".into(),
+            );
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(
+                "must not hold credentials: every calendar subscriber would see them".into(),
+            );
+        }
+        Ok(PublicUrl(url.as_str().trim_end_matches('/').to_string()))
+    }
 }
 
 impl ServeArgs {
@@ -181,5 +222,46 @@ impl ServeArgs {
             args: ServeArgs,
         }
         Only::parse_from(["twinning"]).args
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PublicUrl;
+
+    fn public(text: &str) -> Result<String, String> {
+        text.parse::<PublicUrl>().map(|u| u.as_str().to_string())
+    }
+
+    #[test]
+    fn a_public_url_loses_its_trailing_slash_and_keeps_its_path() {
+        assert_eq!(
+            public("https://twinning.example.org/").unwrap(),
+            "https://twinning.example.org"
+        );
+        assert_eq!(
+            public("HTTP://Example.ORG:8080").unwrap(),
+            "http://example.org:8080"
+        );
+        assert_eq!(
+            public("https://example.org/registry/").unwrap(),
+            "https://example.org/registry"
+        );
+    }
+
+    #[test]
+    fn a_public_url_that_cannot_take_a_path_is_refused() {
+        for bad in [
+            "twinning.example.org",
+            "/api",
+            "ftp://example.org",
+            "mailto:registry@example.org",
+            "https://example.org/?lang=en",
+            "https://example.org/#top",
+            "https://user:secret@example.org",
+            "",
+        ] {
+            assert!(public(bad).is_err(), "{bad:?} was accepted");
+        }
     }
 }

@@ -37,11 +37,13 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
     };
     let document = openapi::document();
     let origins = settings.cors_allowed_origins.clone();
+    let public_url = web::Data::new(settings.public_url.clone());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
             .app_data(cache.clone())
             .app_data(limits.clone())
+            .app_data(public_url.clone())
             .app_data(limit)
             .app_data(uploads)
             .app_data(web::PathConfig::default().error_handler(|_, _| {

@@ -6,7 +6,7 @@ use super::queries::{self, AnniversaryKey, Window};
 use crate::db::Db;
 use crate::db::schema::twinnings;
 use crate::error::AppError;
-use crate::http::{PageParams, ValidQuery, paginate, params};
+use crate::http::{BaseUrl, PageParams, ValidQuery, paginate, params};
 use crate::twinnings::model::{TwinningKind, TwinningStatus};
 use crate::twinnings::queries::{Condition, find as find_twinning, in_country, involves};
 use crate::twinnings::view::{next_anniversary, render};
@@ -206,12 +206,14 @@ pub async fn list_anniversaries(
     params(AnniversaryFeedQuery),
     responses(
         (status = 200, description = "One all-day event per anniversary (at most 1000, the first in date order); a year-precision \
-start is shown on 1 January and a month-precision one on the 1st, with a note saying so",
+start is shown on 1 January and a month-precision one on the 1st, with a note saying so. Each event links to its twinning by an \
+absolute URL under the server's `PUBLIC_URL`, or else under the scheme and host the request was made to",
             content_type = "text/calendar", body = String),
     )
 )]
 pub async fn anniversary_feed(
     db: web::Data<Db>,
+    base: BaseUrl,
     query: ValidQuery<AnniversaryFeedQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = query.0;
@@ -224,9 +226,11 @@ pub async fn anniversary_feed(
         q.kind,
     )?;
     let (items, _) = anniversaries(&db, filter, None, MAX_FEED_EVENTS).await?;
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    base.vary(&mut response);
+    Ok(response
         .content_type("text/calendar; charset=utf-8")
-        .body(ics::calendar(&items)))
+        .body(ics::calendar(&items, &base.url)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

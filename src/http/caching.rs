@@ -159,11 +159,18 @@ async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> An
     let Ok(version) = ResponseCache::version(&db).await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let url = req.uri().to_string();
+    // Keyed by origin too: an answer may hold absolute links to the host it
+    // was asked at (`BaseUrl`), which another host must not be sent.
+    let url = format!(
+        "{}{}",
+        super::base_url::request_origin(&req.connection_info()),
+        req.uri()
+    );
     if let Some(entry) = cache.get(&url, version) {
         let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(entry.body.clone()));
         for (name, value) in &entry.headers {
-            res.headers_mut().insert(name.clone(), value.clone());
+            // `append`: a header may have several values (`Vary`).
+            res.headers_mut().append(name.clone(), value.clone());
         }
         let (req, _) = req.into_parts();
         return Ok(ServiceResponse::new(req, res));

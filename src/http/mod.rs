@@ -1,7 +1,8 @@
 //! HTTP plumbing shared by every resource: extractors that answer problem
 //! documents, the list envelope and its cursors, request ids, fallbacks,
-//! caching.
+//! caching, the API's absolute base URL.
 
+pub mod base_url;
 pub mod body;
 pub mod caching;
 pub mod fallback;
@@ -14,6 +15,7 @@ pub mod request_id;
 pub mod response_cache;
 pub mod routes;
 
+pub use base_url::BaseUrl;
 pub use body::ValidJson;
 pub use page::{Cursor, PageParams, paginate};
 pub use query::ValidQuery;

@@ -4,9 +4,10 @@
 //! cascades, seed), and change ids follow commit order on both databases, so
 //! the id of the newest change is the registry's version. A public read first
 //! asks the database for that version (one lookup at the end of an index); an
-//! answer kept for the same URL at the same version and on the same day (next
-//! anniversaries and default windows depend on the date) is sent without
-//! running the handler. Any other version empties the cache.
+//! answer kept for the same URL (origin included: see `http::base_url`) at the
+//! same version and on the same day (next anniversaries and default windows
+//! depend on the date) is sent without running the handler. Any other version
+//! empties the cache.
 //!
 //! The version is read before the handler runs, so an answer is never older
 //! than the version it is kept under: a write that lands in between only

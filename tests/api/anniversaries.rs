@@ -1,6 +1,10 @@
-use crate::helpers::{StoryCities, TestApp, assert_problem, error_fields, spawn_app, story};
-use chrono::Datelike;
+use crate::helpers::{
+    StoryCities, TestApp, assert_problem, error_fields, spawn_app, spawn_app_with, story,
+};
+use chrono::{Datelike, NaiveDate};
+use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime, Event};
 use serde_json::{Value, json};
+use twinning::config::ServeArgs;
 
 async fn story_twinnings(app: &TestApp) -> (StoryCities, i64, i64) {
     let c = app.create_story_cities().await;
@@ -210,7 +214,6 @@ async fn a_twinning_lists_its_next_anniversaries() {
 
 #[actix_web::test]
 async fn the_ics_feed_parses_as_a_calendar_with_one_all_day_event_per_anniversary() {
-    use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime};
     let app = spawn_app().await;
     let (c, nr, _) = story_twinnings(&app).await;
     app.create_twinning(json!({"city_ids": [c.novgorod, c.sapporo], "kind": "partner_city", "established": "2000-03-15"}))
@@ -442,4 +445,303 @@ async fn a_filter_keeping_thousands_of_twinnings_agrees_with_no_filter() {
         assert!(!plain.is_empty(), "{window}");
         assert_eq!(plain, filtered, "{window}");
     }
+}
+
+const FEED_2027_2028: &str = "/api/v1/anniversaries.ics?from=2027-01-01&to=2028-12-31";
+
+/// GETs a feed with these extra headers; its status, headers and text.
+async fn fetch_feed(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let mut request = app.anonymous.get(app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+fn events_of(text: &str) -> Vec<Event> {
+    let calendar: Calendar = text.parse().expect("the feed parses as iCalendar");
+    calendar
+        .components
+        .into_iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn day_of(value: Option<DatePerhapsTime>) -> NaiveDate {
+    match value {
+        Some(DatePerhapsTime::Date(day)) => day,
+        other => panic!("not an all-day date: {other:?}"),
+    }
+}
+
+/// The twinning id in an event's UID `twinning-{id}-anniversary-{years}@…`.
+fn twinning_of(event: &Event) -> i64 {
+    let uid = event.get_uid().unwrap();
+    uid.split('-').nth(1).unwrap().parse().unwrap()
+}
+
+fn urls_of(text: &str) -> Vec<String> {
+    events_of(text)
+        .iter()
+        .map(|e| e.get_url().unwrap().to_string())
+        .collect()
+}
+
+#[actix_web::test]
+async fn every_all_day_event_ends_on_the_next_day_across_new_year_and_the_end_of_february() {
+    let app = spawn_app().await;
+    let c = app.create_story_cities().await;
+    let new_year_eve = app.create_twinning(json!({"city_ids": [c.novgorod, c.rochester], "kind": "sister_city", "established": "1990-12-31"})).await;
+    let leap_day = app.create_twinning(json!({"city_ids": [c.sapporo, c.rochester], "kind": "sister_city", "established": "1988-02-29"})).await;
+    let feb_28 = app.create_twinning(json!({"city_ids": [c.novgorod, c.sapporo], "kind": "partner_city", "established": "1992-02-28"})).await;
+    let year = app.create_twinning(json!({"city_ids": [c.sapporo, c.novosibirsk], "kind": "sister_city", "established": "1990"})).await;
+    let month = app.create_twinning(json!({"city_ids": [c.novosibirsk, c.rochester], "kind": "friendship_city", "established": "1995-05"})).await;
+
+    let (status, _, text) = fetch_feed(&app, FEED_2027_2028, &[]).await;
+    assert_eq!(status, 200);
+    let mut found: Vec<(i64, NaiveDate, NaiveDate)> = events_of(&text)
+        .iter()
+        .map(|e| (twinning_of(e), day_of(e.get_start()), day_of(e.get_end())))
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        (new_year_eve, date("2027-12-31"), date("2028-01-01")),
+        (new_year_eve, date("2028-12-31"), date("2029-01-01")),
+        // Common year: a 29 February start is kept on the 28th, over by 1 March.
+        (leap_day, date("2027-02-28"), date("2027-03-01")),
+        (leap_day, date("2028-02-29"), date("2028-03-01")),
+        // Leap year: the day after 28 February is the 29th.
+        (feb_28, date("2027-02-28"), date("2027-03-01")),
+        (feb_28, date("2028-02-28"), date("2028-02-29")),
+        (year, date("2027-01-01"), date("2027-01-02")),
+        (year, date("2028-01-01"), date("2028-01-02")),
+        (month, date("2027-05-01"), date("2027-05-02")),
+        (month, date("2028-05-01"), date("2028-05-02")),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+    assert!(
+        text.contains("\r\nDTSTART;VALUE=DATE:20271231\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("\r\nDTEND;VALUE=DATE:20280101\r\n"), "{text}");
+}
+
+#[actix_web::test]
+async fn event_urls_are_absolute_under_the_scheme_and_host_the_feed_was_asked_at() {
+    let app = spawn_app().await;
+    let (_, nr, sn) = story_twinnings(&app).await;
+    let (status, headers, text) = fetch_feed(&app, FEED_2027_2028, &[]).await;
+    assert_eq!(status, 200);
+    let mut urls = urls_of(&text);
+    urls.sort();
+    urls.dedup();
+    assert_eq!(
+        urls,
+        vec![
+            app.url(&format!("/api/v1/twinnings/{nr}")),
+            app.url(&format!("/api/v1/twinnings/{sn}"))
+        ]
+    );
+    let vary: Vec<_> = headers.get_all("vary").iter().collect();
+    assert!(
+        vary.iter()
+            .any(|v| v.to_str().unwrap().contains("X-Forwarded-Host")),
+        "shared caches are told the links follow the forwarding headers: {vary:?}"
+    );
+
+    // The same URL at another host: the answer kept in memory for the first
+    // host is not sent to the second.
+    let (_, _, text) = fetch_feed(&app, FEED_2027_2028, &[("Host", "calendar.example.org")]).await;
+    assert!(
+        urls_of(&text)
+            .iter()
+            .all(|u| u.starts_with("http://calendar.example.org/api/v1/twinnings/")),
+        "{text}"
+    );
+    // Behind a reverse proxy that terminates TLS.
+    let (_, _, text) = fetch_feed(
+        &app,
+        FEED_2027_2028,
+        &[
+            ("X-Forwarded-Proto", "https"),
+            ("X-Forwarded-Host", "twinning.example.org"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        urls_of(&text)[0],
+        format!("https://twinning.example.org/api/v1/twinnings/{nr}")
+    );
+}
+
+#[actix_web::test]
+async fn with_public_url_set_event_urls_are_under_it_whatever_host_is_asked() {
+    let app = spawn_app_with(ServeArgs {
+        public_url: Some("https://twinning.example.org/registry/".parse().unwrap()),
+        ..ServeArgs::from_env()
+    })
+    .await;
+    let (_, nr, _) = story_twinnings(&app).await;
+    for headers in [
+        vec![],
+        vec![("Host", "calendar.example.org")],
+        vec![("X-Forwarded-Host", "elsewhere.example.net")],
+    ] {
+        let (status, response_headers, text) = fetch_feed(&app, FEED_2027_2028, &headers).await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            urls_of(&text)[0],
+            format!("https://twinning.example.org/registry/api/v1/twinnings/{nr}"),
+            "{headers:?}"
+        );
+        assert!(
+            response_headers
+                .get_all("vary")
+                .iter()
+                .all(|v| !v.to_str().unwrap().contains("Forwarded")),
+            "{response_headers:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_server_given_a_bad_public_url_refuses_to_start_and_says_why() {
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    for (bad, why) in [
+        ("twinning.example.org", "absolute http(s) URL"),
+        ("ftp://twinning.example.org", "http:// or https://"),
+        ("https://twinning.example.org/?lang=en", "no query"),
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_twinning"))
+            .arg("serve")
+            .env("DATABASE_URL", dir.path().join("bad-url.db"))
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("PUBLIC_URL", bad)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                panic!("the server started with PUBLIC_URL={bad}");
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        };
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(!status.success(), "{bad}");
+        assert!(
+            stderr.contains("PUBLIC_URL") && stderr.contains(bad) && stderr.contains(why),
+            "{bad}: {stderr}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_ics_feed_keeps_to_rfc_5545_lines_escapes_and_stable_identities() {
+    let app = spawn_app().await;
+    let (c, _, _) = story_twinnings(&app).await;
+    // Commas, semicolons and a backslash must be escaped in TEXT; a long
+    // name makes lines that must be folded, one with multi-byte characters.
+    let odd = app
+        .create_city(json!({"name": "Frankfurt (Oder); Słubice, twin town \\ of the Oder", "country_code": "DE"}))
+        .await;
+    let long = app
+        .create_city(json!({"name": "Великий Новгород на Волхове и его окрестности, древний город", "country_code": "RU"}))
+        .await;
+    app.create_twinning(
+        json!({"city_ids": [odd, c.sapporo], "kind": "partner_city", "established": "2007-06-15"}),
+    )
+    .await;
+    app.create_twinning(
+        json!({"city_ids": [long, c.rochester], "kind": "sister_city", "established": "1990"}),
+    )
+    .await;
+
+    let (status, headers, text) = fetch_feed(&app, FEED_2027_2028, &[]).await;
+    assert_eq!(status, 200);
+    assert!(text.ends_with("END:VCALENDAR\r\n"));
+    assert!(
+        !text.replace("\r\n", "").contains('\n'),
+        "every line ends in CRLF"
+    );
+    for line in text.split_terminator("\r\n") {
+        assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+    }
+    assert!(text.contains("PRODID:-//Twinning Registry//Anniversaries//EN\r\n"));
+    let unfolded = text.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("Frankfurt (Oder)\\; Słubice\\, twin town \\\\ of the Oder"),
+        "{unfolded}"
+    );
+    let events = events_of(&text);
+    assert_eq!(events.len(), 8);
+    let odd_event = events
+        .iter()
+        .find(|e| e.get_summary().unwrap().contains("Frankfurt"))
+        .unwrap();
+    assert_eq!(
+        odd_event.get_summary(),
+        Some(
+            "20 years of twinning: Sapporo (JP) – Frankfurt (Oder); Słubice, twin town \\ of the Oder (DE)"
+        )
+    );
+    let mut uids: Vec<&str> = events.iter().map(|e| e.get_uid().unwrap()).collect();
+    uids.sort();
+    uids.dedup();
+    assert_eq!(uids.len(), events.len(), "UIDs are unique");
+    assert!(
+        events.iter().all(|e| e.get_timestamp().is_some()),
+        "DTSTAMP"
+    );
+    assert!(
+        events
+            .iter()
+            .all(|e| e.property_value("TRANSP") == Some("TRANSPARENT"))
+    );
+
+    // A subscriber polling with the tag it has is told nothing changed: the
+    // feed is byte for byte the same, its UIDs and DTSTAMPs with it.
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    let (status, _, body) = fetch_feed(&app, FEED_2027_2028, &[("If-None-Match", &etag)]).await;
+    assert_eq!(status, 304);
+    assert_eq!(body, "");
+    let again = render_feed_afresh(&app).await;
+    assert_eq!(again, text);
+}
+
+/// The feed read once more with the response cache bypassed by a new query
+/// string order, so that the handler renders it afresh.
+async fn render_feed_afresh(app: &TestApp) -> String {
+    let (status, _, text) = fetch_feed(
+        app,
+        "/api/v1/anniversaries.ics?to=2028-12-31&from=2027-01-01",
+        &[],
+    )
+    .await;
+    assert_eq!(status, 200);
+    text
 }
