@@ -99,6 +99,27 @@ pub fn client_with(token: Option<&str>) -> Client {
 }
 
 /// Creates a token straight in the database, as `twinning token create` does.
+/// Runs the `twinning` binary on `url` with `args`; its standard output, once
+/// it has exited successfully.
+pub fn run_cli(url: &DatabaseUrl, args: &[&str]) -> String {
+    let url = match url {
+        DatabaseUrl::Sqlite(p) | DatabaseUrl::Postgres(p) => p.clone(),
+    };
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 pub fn create_token(url: &DatabaseUrl, name: &str, admin: bool, cities: &[i64]) -> String {
     let mut conn = url.establish().expect("the test database opens");
     twinning::tokens::queries::create(&mut conn, name, admin, cities, None, twinning::clock::now())

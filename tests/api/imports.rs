@@ -2,7 +2,7 @@
 //! Wikipedia): CRLF files, one bad value in a long list of names, a pair
 //! given twice, updates by `id` alone, and exports that stay JSON.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, run_cli, spawn_app};
 use serde_json::{Value, json};
 use twinning::db::DatabaseUrl;
 use twinning::transfer::{Format, Kind};
@@ -316,24 +316,7 @@ async fn json_lines_exports_hold_lists_and_objects_as_json() {
 #[actix_web::test]
 async fn the_command_line_lists_dropped_values_and_strict_rejects_instead() {
     let database = crate::helpers::fresh_database();
-    let url = match &database.url {
-        DatabaseUrl::Sqlite(p) | DatabaseUrl::Postgres(p) => p.clone(),
-    };
-    let run = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("DATABASE_URL", &url)
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    };
+    let run = |args: &[&str]| run_cli(&database.url, args);
     let file = "tests/data/ottawa-cities.csv";
     let strict = run(&["import", "cities", file, "--strict"]);
     assert!(

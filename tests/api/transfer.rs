@@ -1,4 +1,4 @@
-use crate::helpers::{assert_problem, client_with, fresh_database, spawn_app};
+use crate::helpers::{assert_problem, client_with, fresh_database, run_cli, spawn_app};
 use serde_json::{Value, json};
 use twinning::db::{DatabaseUrl, run_migrations};
 use twinning::tokens::Principal;
@@ -237,24 +237,7 @@ async fn admins_import_over_http_with_the_same_report() {
 #[actix_web::test]
 async fn the_command_line_imports_the_example_files_and_exports_them() {
     let database = fresh_database();
-    let url = match &database.url {
-        DatabaseUrl::Sqlite(p) | DatabaseUrl::Postgres(p) => p.clone(),
-    };
-    let run = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("DATABASE_URL", &url)
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    };
+    let run = |args: &[&str]| run_cli(&database.url, args);
     let summary = run(&["import", "cities", "examples/cities.csv"]);
     assert!(
         summary.contains("4 created, 0 updated, 0 skipped, 0 rejected"),
