@@ -4,7 +4,7 @@
 //! `PUBLIC_URL` when it is set; else the scheme and host of the request, which
 //! a reverse proxy may state in `Forwarded` or `X-Forwarded-Host`/`-Proto`.
 //! Those headers come from the client when no proxy rewrites them, so an
-//! answer built from them is kept per origin (`caching::kept`) and says
+//! answer built from them is kept for its origin only (`caching::kept`) and says
 //! `Vary` for shared caches; `PUBLIC_URL` avoids both.
 
 use crate::config::PublicUrl;
@@ -21,6 +21,14 @@ pub struct BaseUrl {
     /// No trailing slash: `https://twinning.example.org`.
     pub url: String,
     from_request: bool,
+}
+
+/// Whether an answer holds a base taken from the request (it says `Vary`
+/// with the forwarding headers), so that a cache keeps it per origin.
+pub fn varies_by_origin(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get_all(VARY)
+        .any(|v| v.as_bytes() == FORWARDING_HEADERS.as_bytes())
 }
 
 /// `http://host:port` of a request, as actix resolved it.

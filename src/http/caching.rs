@@ -159,14 +159,14 @@ async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> An
     let Ok(version) = ResponseCache::version(&db).await else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    // Keyed by origin too: an answer may hold absolute links to the host it
-    // was asked at (`BaseUrl`), which another host must not be sent.
-    let url = format!(
-        "{}{}",
-        super::base_url::request_origin(&req.connection_info()),
-        req.uri()
-    );
-    if let Some(entry) = cache.get(&url, version) {
+    let url = req.uri().to_string();
+    // An answer that holds absolute links to the host it was asked at
+    // (`BaseUrl`) is kept with that origin, and sent to that origin only.
+    let origin = || super::base_url::request_origin(&req.connection_info());
+    let kept = cache
+        .get(&url, version)
+        .filter(|entry| entry.origin.as_ref().is_none_or(|o| *o == origin()));
+    if let Some(entry) = kept {
         let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(entry.body.clone()));
         for (name, value) in &entry.headers {
             // `append`: a header may have several values (`Vary`).
@@ -186,7 +186,10 @@ async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> An
         headers.insert(header::ETAG, value);
     }
     default_header(headers, PUBLIC_READ);
-    let entry = Entry::new(bytes, response.headers());
+    let mut entry = Entry::new(bytes, response.headers());
+    if super::base_url::varies_by_origin(response.headers()) {
+        entry.origin = Some(super::base_url::request_origin(&req.connection_info()));
+    }
     cache.put(&url, version, entry);
     Ok(ServiceResponse::new(req, response))
 }

@@ -4,8 +4,8 @@
 //! cascades, seed), and change ids follow commit order on both databases, so
 //! the id of the newest change is the registry's version. A public read first
 //! asks the database for that version (one lookup at the end of an index); an
-//! answer kept for the same URL (origin included: see `http::base_url`) at the
-//! same version and on the same day (next anniversaries and default windows
+//! answer kept for the same URL (and origin, for the few that hold links to it:
+//! see `http::base_url`) at the same version and on the same day (next anniversaries and default windows
 //! depend on the date) is sent without running the handler. Any other version
 //! empties the cache.
 //!
@@ -30,6 +30,9 @@ const ENTRY_OVERHEAD: usize = 256;
 pub struct Entry {
     pub body: Bytes,
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The origin it was asked at, for an answer that holds links to it
+    /// (`http::base_url`): sent to that origin only.
+    pub origin: Option<String>,
     /// The version it was made at: an answer put while another request
     /// moved the cache to a newer version is never served under it.
     version: Option<Version>,
@@ -43,6 +46,7 @@ impl Entry {
                 .iter()
                 .map(|(name, value)| (name.clone(), value.clone()))
                 .collect(),
+            origin: None,
             version: None,
         }
     }
@@ -54,7 +58,8 @@ impl Entry {
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len() + 32)
             .sum();
-        url.len() + self.body.len() + headers + ENTRY_OVERHEAD
+        let origin = self.origin.as_ref().map_or(0, String::len);
+        url.len() + origin + self.body.len() + headers + ENTRY_OVERHEAD
     }
 }
 
