@@ -13,7 +13,7 @@ use crate::{
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{Compress, Condition, ErrorHandlers, Logger, from_fn};
+use actix_web::middleware::{Condition, ErrorHandlers, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
 use std::time::Duration;
@@ -51,8 +51,8 @@ pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Resu
             }))
             .wrap(ErrorHandlers::new().default_handler(fallback::to_problem))
             .wrap(from_fn(caching::middleware))
-            .wrap(Compress::default())
             .wrap(Condition::new(origins.is_some(), cors(origins.as_deref())))
+            .wrap(from_fn(fallback::head_as_get))
             .wrap(from_fn(request_id::middleware))
             .wrap(Logger::new(r#"%a "%r" %s %b %Dms id=%{x-request-id}o"#))
             .service(

@@ -2,12 +2,15 @@
 //! (answering `If-None-Match` with 304), `If-Match` for writes, and a default
 //! `Cache-Control`.
 //!
-//! The tag is a hash of the JSON body as the handler produced it, before any
-//! content coding, so a client that got it in gzip can send it back in
-//! `If-Match` and the handler, hashing the same JSON, agrees.
+//! The tag is a hash of the JSON body as the handler produced it; a body
+//! sent in a content coding (`http::encoding`, chosen here for every answer)
+//! carries that tag with the coding's suffix, so each representation has its
+//! own strong tag and `If-None-Match` is answered per representation. A
+//! client may send any of them back in `If-Match`: they name the same JSON.
 
 use crate::db::Db;
 use crate::error::{AppError, ErrorCode};
+use crate::http::encoding::{self, Coding};
 use crate::http::response_cache::{Entry, ResponseCache};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -84,38 +87,99 @@ type Answer = Result<ServiceResponse<BoxBody>, actix_web::Error>;
 
 /// Every request: a successful read gets its `ETag` (unless a route's
 /// policy set it) and a default `Cache-Control`, and answers 304 when
-/// `If-None-Match` names the tag; a write is `no-store` unless it says otherwise.
+/// `If-None-Match` names the tag; a write is `no-store` unless it says
+/// otherwise. Every answer of 1 KB or more goes in the coding the client
+/// prefers (a kept answer arrives coded already, from its stored forms).
 pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Answer {
     let is_read = matches!(*req.method(), Method::GET | Method::HEAD);
     let if_none_match = header_text(&req, header::IF_NONE_MATCH);
+    let coding = Coding::accepted(req.headers());
     let mut res = next.call(req).await?.map_into_boxed_body();
     if !is_read {
         default_header(res.headers_mut(), "no-store");
-        return Ok(res);
+        return coded(res, coding).await;
     }
     if res.status() != StatusCode::OK {
-        return Ok(res);
+        return coded(res, coding).await;
     }
+    let represented = res.response().extensions().contains::<Represented>();
     let tag = match res
         .headers()
         .get(header::ETAG)
         .and_then(|v| v.to_str().ok())
     {
-        Some(tag) => tag.to_string(),
-        None => {
+        Some(tag) if represented => tag.to_string(),
+        given => {
+            let given = given.map(str::to_string);
             let (req, response) = res.into_parts();
-            let (response, bytes) = buffered(response).await?;
-            let tag = etag_of(&bytes);
-            res = ServiceResponse::new(req, response);
-            if let Ok(value) = HeaderValue::from_str(&tag) {
-                res.headers_mut().insert(header::ETAG, value);
+            let (mut response, bytes) = buffered(response).await?;
+            let tag = given.unwrap_or_else(|| etag_of(&bytes));
+            let coding = coding.for_body(bytes.len());
+            if coding != Coding::Identity {
+                response = response.set_body(BoxBody::new(coding.encode(&bytes)));
             }
-            tag
+            represent(response.headers_mut(), &tag, coding, bytes.len());
+            res = ServiceResponse::new(req, response);
+            coding.tag(&tag)
         }
     };
     default_header(res.headers_mut(), PUBLIC_READ);
     let (req, res) = res.into_parts();
     Ok(fresh_or_full(req, res, &tag, if_none_match.as_deref()))
+}
+
+/// Marks an answer whose coding and tag are set already (a kept one).
+struct Represented;
+
+/// The headers of a body of `len` bytes sent in `coding`: its own tag, its
+/// `Content-Encoding`, and `Vary: Accept-Encoding` when its size lets it vary.
+fn represent(headers: &mut header::HeaderMap, tag: &str, coding: Coding, len: usize) {
+    if let Ok(value) = HeaderValue::from_str(&coding.tag(tag)) {
+        headers.insert(header::ETAG, value);
+    }
+    if let Some(value) = coding.header() {
+        headers.insert(header::CONTENT_ENCODING, value);
+    }
+    if len >= encoding::MIN_BYTES {
+        encoding::vary(headers);
+    }
+}
+
+/// An answer other than a successful read, coded when it is large enough
+/// and its size is known (a stream goes as it is).
+async fn coded(res: ServiceResponse<BoxBody>, coding: Coding) -> Answer {
+    let size = match res.response().body().size() {
+        actix_web::body::BodySize::Sized(n) => usize::try_from(n).unwrap_or(usize::MAX),
+        _ => 0,
+    };
+    if coding.for_body(size) == Coding::Identity
+        || res.headers().contains_key(header::CONTENT_ENCODING)
+    {
+        return Ok(res);
+    }
+    let (req, response) = res.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("body"))?;
+    let mut response = head.set_body(BoxBody::new(coding.encode(&bytes)));
+    if let Some(value) = coding.header() {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, value);
+    }
+    encoding::vary(response.headers_mut());
+    if let Some(tag) = response
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+    {
+        let tag = coding.tag(tag);
+        if let Ok(value) = HeaderValue::from_str(&tag) {
+            response.headers_mut().insert(header::ETAG, value);
+        }
+    }
+    Ok(ServiceResponse::new(req, response))
 }
 
 /// What a route's successful reads may be kept as (see `http::caching`).
@@ -163,15 +227,20 @@ async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> An
     // An answer that holds absolute links to the host it was asked at
     // (`BaseUrl`) is kept with that origin, and sent to that origin only.
     let origin = || super::base_url::request_origin(&req.connection_info());
+    let coding = Coding::accepted(req.headers());
     let kept = cache
         .get(&url, version)
         .filter(|entry| entry.origin.as_ref().is_none_or(|o| *o == origin()));
     if let Some(entry) = kept {
-        let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(entry.body.clone()));
+        let coding = coding.for_body(entry.body.len());
+        let body = cache.form(&url, &entry, coding);
+        let mut res = HttpResponse::with_body(StatusCode::OK, BoxBody::new(body));
         for (name, value) in &entry.headers {
             // `append`: a header may have several values (`Vary`).
             res.headers_mut().append(name.clone(), value.clone());
         }
+        represent(res.headers_mut(), &entry.tag, coding, entry.body.len());
+        res.extensions_mut().insert(Represented);
         let (req, _) = req.into_parts();
         return Ok(ServiceResponse::new(req, res));
     }
@@ -181,16 +250,21 @@ async fn kept(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> An
     }
     let (req, response) = res.into_parts();
     let (mut response, bytes) = buffered(response).await?;
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&etag_of(&bytes)) {
-        headers.insert(header::ETAG, value);
-    }
-    default_header(headers, PUBLIC_READ);
-    let mut entry = Entry::new(bytes, response.headers());
+    let tag = etag_of(&bytes);
+    default_header(response.headers_mut(), PUBLIC_READ);
+    let mut entry = Entry::new(bytes.clone(), tag.clone(), response.headers());
     if super::base_url::varies_by_origin(response.headers()) {
         entry.origin = Some(super::base_url::request_origin(&req.connection_info()));
     }
-    cache.put(&url, version, entry);
+    let coding = coding.for_body(bytes.len());
+    let body = match coding {
+        Coding::Identity => bytes.clone(),
+        coding => coding.encode(&bytes),
+    };
+    cache.put(&url, version, entry.with_form(coding, body.clone()));
+    let mut response = response.set_body(BoxBody::new(body));
+    represent(response.headers_mut(), &tag, coding, bytes.len());
+    response.extensions_mut().insert(Represented);
     Ok(ServiceResponse::new(req, response))
 }
 
@@ -240,13 +314,15 @@ fn fresh_or_full(
 ) -> ServiceResponse<BoxBody> {
     let fresh = if_none_match.is_some_and(|v| tags(v).any(|t| t == "*" || weak_eq(t, tag)));
     if fresh {
-        let mut not_modified = HttpResponse::NotModified();
+        let mut not_modified = HttpResponse::NotModified().finish();
         for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
-            if let Some(value) = res.headers().get(&name) {
-                not_modified.insert_header((name.clone(), value.clone()));
+            for value in res.headers().get_all(&name) {
+                not_modified
+                    .headers_mut()
+                    .append(name.clone(), value.clone());
             }
         }
-        return ServiceResponse::new(req, not_modified.finish());
+        return ServiceResponse::new(req, not_modified);
     }
     ServiceResponse::new(req, res)
 }
@@ -269,7 +345,7 @@ impl IfMatch {
         let listed = entity_tags(header).unwrap_or_default();
         if listed
             .iter()
-            .any(|&t| t == "*" || (!t.starts_with("W/") && t == tag))
+            .any(|&t| t == "*" || (!t.starts_with("W/") && encoding::identity_tag(t) == tag))
         {
             Ok(())
         } else {

@@ -3,10 +3,55 @@
 
 use crate::error::{AppError, ErrorCode, PROBLEM_JSON};
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::ServiceResponse;
-use actix_web::http::{StatusCode, header};
-use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::{ErrorHandlerResponse, Next};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
+
+/// HEAD is GET without the body (RFC 9110 §9.3.2): a HEAD request is routed
+/// as its GET, so it gets the GET's status and headers (its length, tag and
+/// coding among them), and the connection, knowing the request was HEAD,
+/// sends no body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+/// Set on a request whose query string a handler has read (`ValidQuery`).
+pub struct QueryRead;
+
+/// A read whose handler takes no query parameters, sent some: 400 naming the
+/// first, rather than an answer (and a kept entry) per made-up query.
+pub async fn refuse_unread_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    if res.request().method() != Method::GET
+        || !res.status().is_success()
+        || res.request().extensions().contains::<QueryRead>()
+    {
+        return Ok(res);
+    }
+    let first = form_urlencoded::parse(res.request().query_string().as_bytes())
+        .next()
+        .map(|(name, _)| name.into_owned());
+    let Some(name) = first else { return Ok(res) };
+    let error = AppError::invalid_parameter(
+        &name,
+        format!(
+            "is not a parameter of {}, which takes none",
+            res.request().path()
+        ),
+    );
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, error.error_response()))
+}
 
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     AppError::new(

@@ -5,6 +5,7 @@
 pub mod base_url;
 pub mod body;
 pub mod caching;
+pub mod encoding;
 pub mod fallback;
 pub mod limits;
 pub mod page;

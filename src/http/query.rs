@@ -2,7 +2,7 @@
 
 use super::body::field_of;
 use crate::error::AppError;
-use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use serde::de::DeserializeOwned;
 use std::future::{Ready, ready};
 
@@ -13,6 +13,7 @@ impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        req.extensions_mut().insert(super::fallback::QueryRead);
         let pairs = form_urlencoded::parse(req.query_string().as_bytes());
         let deserializer = serde_urlencoded::Deserializer::new(pairs);
         ready(

@@ -9,12 +9,20 @@
 //! depend on the date) is sent without running the handler. Any other version
 //! empties the cache.
 //!
+//! Each entry keeps its body as the handler made it and, made once on first
+//! asking, its coded forms (`http::encoding`): a browser's repeated read costs
+//! no compression. Everything an entry holds counts against the budget (URL,
+//! headers, every form, a fixed overhead), and a full cache evicts entries,
+//! least recently used first among those moka's admission keeps; it never
+//! empties itself but when the registry changes.
+//!
 //! The version is read before the handler runs, so an answer is never older
 //! than the version it is kept under: a write that lands in between only
 //! makes the answer newer, and the next read sees a newer version anyway.
 
 use crate::db::Db;
 use crate::error::AppError;
+use crate::http::encoding::Coding;
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::web::Bytes;
 use chrono::NaiveDate;
@@ -26,10 +34,14 @@ use std::sync::{Arc, Mutex};
 const ENTRY_OVERHEAD: usize = 256;
 
 /// One kept answer: the body as the handler produced it (before any content
-/// coding) and its own few headers, the entity tag among them.
+/// coding), its entity tag, its own few headers and the coded forms made so far.
+#[derive(Clone)]
 pub struct Entry {
     pub body: Bytes,
+    /// The tag of `body` (each coded form's tag derives from it).
+    pub tag: String,
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    coded: Vec<(Coding, Bytes)>,
     /// The origin it was asked at, for an answer that holds links to it
     /// (`http::base_url`): sent to that origin only.
     pub origin: Option<String>,
@@ -39,13 +51,18 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(body: Bytes, headers: &HeaderMap) -> Entry {
+    /// An answer with its tag and headers (an `ETag` among them is dropped:
+    /// each form gets its own).
+    pub fn new(body: Bytes, tag: String, headers: &HeaderMap) -> Entry {
         Entry {
             body,
+            tag,
             headers: headers
                 .iter()
+                .filter(|(name, _)| *name != actix_web::http::header::ETAG)
                 .map(|(name, value)| (name.clone(), value.clone()))
                 .collect(),
+            coded: Vec::new(),
             origin: None,
             version: None,
         }
@@ -59,7 +76,27 @@ impl Entry {
             .map(|(name, value)| name.as_str().len() + value.len() + 32)
             .sum();
         let origin = self.origin.as_ref().map_or(0, String::len);
-        url.len() + origin + self.body.len() + headers + ENTRY_OVERHEAD
+        let coded: usize = self.coded.iter().map(|(_, body)| body.len() + 16).sum();
+        url.len() + origin + self.tag.len() + self.body.len() + coded + headers + ENTRY_OVERHEAD
+    }
+
+    /// The body in `coding`, if made already.
+    fn form(&self, coding: Coding) -> Option<Bytes> {
+        if coding == Coding::Identity {
+            return Some(self.body.clone());
+        }
+        self.coded
+            .iter()
+            .find(|(c, _)| *c == coding)
+            .map(|(_, body)| body.clone())
+    }
+
+    /// Keeps `body` as its form in `coding`.
+    pub fn with_form(mut self, coding: Coding, body: Bytes) -> Entry {
+        if coding != Coding::Identity {
+            self.coded.push((coding, body));
+        }
+        self
     }
 }
 
@@ -127,6 +164,24 @@ impl ResponseCache {
             .filter(|entry| entry.version == Some(version))
     }
 
+    /// The body of `entry` (kept for `url`) in `coding`: made and kept
+    /// beside the others the first time it is asked for.
+    pub fn form(&self, url: &str, entry: &Arc<Entry>, coding: Coding) -> Bytes {
+        if let Some(body) = entry.form(coding) {
+            return body;
+        }
+        let body = coding.encode(&entry.body);
+        let grown = Entry::clone(entry).with_form(coding, body.clone());
+        if grown.weight(url) <= self.budget {
+            // Only over the same entry: a newer answer put meanwhile stays.
+            let current = self.entries.get(url);
+            if current.is_some_and(|c| Arc::ptr_eq(&c, entry)) {
+                self.entries.insert(url.to_string(), Arc::new(grown));
+            }
+        }
+        body
+    }
+
     /// Keeps the answer for `url` made at `version`, if it fits the budget.
     pub fn put(&self, url: &str, version: Version, mut entry: Entry) {
         if !self.enabled() || entry.weight(url) > self.budget || !self.current(version) {
@@ -153,7 +208,11 @@ mod tests {
             actix_web::http::header::ETAG,
             HeaderValue::from_static("\"abcdefghijklmnopqrstuvwx\""),
         );
-        Entry::new(Bytes::from_static(body.as_bytes()), &headers)
+        Entry::new(
+            Bytes::from_static(body.as_bytes()),
+            "\"abcdefghijklmnopqrstuvwx\"".to_string(),
+            &headers,
+        )
     }
 
     fn day() -> NaiveDate {
@@ -233,5 +292,73 @@ mod tests {
         let off = ResponseCache::new(0);
         off.put("/a", (1, day()), entry("1"));
         assert!(off.get("/a", (1, day())).is_none());
+    }
+
+    #[test]
+    fn a_full_cache_evicts_the_least_recently_used_and_never_empties_itself() {
+        // Room for about ten entries.
+        let one = entry("x").weight("/e/00");
+        let cache = ResponseCache::new(one * 10 + one / 2);
+        let read = |url: &str| cache.get(url, (1, day())).is_some();
+        for i in 0..10 {
+            let url = format!("/e/{i:02}");
+            cache.put(&url, (1, day()), entry("x"));
+            // Asked for as often as each other: recency alone decides.
+            for _ in 0..3 {
+                assert!(read(&url), "{url} kept");
+            }
+        }
+        cache.weighted_size();
+        // /e/00 is read again: /e/01 is now the least recently used.
+        assert!(read("/e/00"));
+        for i in 10..13 {
+            let url = format!("/e/{i:02}");
+            for _ in 0..6 {
+                // A new answer asked for often enough is admitted.
+                cache.put(&url, (1, day()), entry("x"));
+                read(&url);
+            }
+            cache.weighted_size();
+        }
+        let kept: Vec<String> = (0..13)
+            .map(|i| format!("/e/{i:02}"))
+            .filter(|url| cache.entries.contains_key(url))
+            .collect();
+        assert!(cache.weighted_size() <= (one * 10 + one / 2) as u64);
+        assert!(kept.len() >= 9, "it never empties itself: {kept:?}");
+        assert!(
+            kept.contains(&"/e/00".to_string()),
+            "read recently: {kept:?}"
+        );
+        assert!(kept.contains(&"/e/12".to_string()), "{kept:?}");
+        assert!(
+            !kept.contains(&"/e/01".to_string()),
+            "least recently used: {kept:?}"
+        );
+    }
+
+    #[test]
+    fn coded_forms_are_made_once_and_counted() {
+        let cache = ResponseCache::new(1 << 20);
+        let body = "{\"name\":\"Veliky Novgorod\"}".repeat(200);
+        let plain = Entry::new(
+            Bytes::from(body.clone()),
+            "\"t\"".to_string(),
+            &HeaderMap::new(),
+        );
+        cache.put("/big", (1, day()), plain);
+        let before = cache.weighted_size();
+        let kept = cache.get("/big", (1, day())).expect("kept");
+        let gzip = cache.form("/big", &kept, Coding::Gzip);
+        let grown = cache.get("/big", (1, day())).expect("kept");
+        assert!(
+            !Arc::ptr_eq(&kept, &grown),
+            "the entry now holds the gzip form"
+        );
+        assert_eq!(grown.form(Coding::Gzip), Some(gzip.clone()));
+        assert_eq!(cache.weighted_size(), before + gzip.len() as u64 + 16);
+        // Asked again, the kept form is sent, not made anew.
+        let again = cache.form("/big", &grown, Coding::Gzip);
+        assert_eq!(again.as_ptr(), gzip.as_ptr());
     }
 }

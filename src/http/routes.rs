@@ -65,7 +65,14 @@ fn build<const N: usize>(
     class: Option<Class>,
     routes: [MethodRoute; N],
 ) -> impl HttpServiceFactory + use<N> {
-    let allow: Vec<&str> = routes.iter().map(|r| r.0.as_str()).collect();
+    // HEAD is served as GET (`fallback::head_as_get`).
+    let allow: Vec<&str> = routes
+        .iter()
+        .flat_map(|r| match r.0 {
+            Method::GET => vec!["GET", "HEAD"],
+            ref other => vec![other.as_str()],
+        })
+        .collect();
     let allow = allow.join(", ");
     let mut resource = web::resource(path);
     for MethodRoute(_, route) in routes {
@@ -73,6 +80,7 @@ fn build<const N: usize>(
     }
     resource
         .default_service(web::to(method_not_allowed(allow)))
+        .wrap(from_fn(super::fallback::refuse_unread_query))
         // Inside the policy: an answer kept in memory takes no permit.
         .wrap(from_fn(move |req, next| limits::gate(class, req, next)))
         .wrap(from_fn(move |req, next| caching::policy(policy, req, next)))

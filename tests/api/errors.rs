@@ -201,7 +201,7 @@ async fn a_method_a_route_does_not_take_is_405_with_allow() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
+    assert_eq!(response.headers()["allow"], "GET, HEAD, PATCH, DELETE");
     assert_problem(response, 405, "method_not_allowed").await;
     let response = app
         .client
@@ -209,6 +209,6 @@ async fn a_method_a_route_does_not_take_is_405_with_allow() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.headers()["allow"], "GET, POST");
+    assert_eq!(response.headers()["allow"], "GET, HEAD, POST");
     assert_problem(response, 405, "method_not_allowed").await;
 }

@@ -57,7 +57,7 @@ async fn the_probes_answer_other_methods_with_405() {
     let app = spawn_app().await;
     for path in ["/healthz", "/readyz"] {
         let response = app.client.post(app.url(path)).send().await.unwrap();
-        assert_eq!(response.headers()["allow"], "GET");
+        assert_eq!(response.headers()["allow"], "GET, HEAD");
         crate::helpers::assert_problem(response, 405, "method_not_allowed").await;
     }
 }
