@@ -20,7 +20,8 @@ use std::time::Duration;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Serves the API on `listener` until stopped.
-pub fn run(listener: TcpListener, db: Db, settings: &ServeArgs) -> std::io::Result<Server> {
+pub fn run(listener: TcpListener, mut db: Db, settings: &ServeArgs) -> std::io::Result<Server> {
+    db.watch_changes();
     let db = web::Data::new(db);
     let cache = web::Data::new(ResponseCache::new(settings.response_cache_bytes));
     let limit = BodyLimit(settings.max_body_bytes);

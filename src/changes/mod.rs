@@ -4,6 +4,7 @@ pub mod audit;
 pub mod handlers;
 pub mod model;
 pub mod queries;
+pub mod watch;
 
 pub use audit::Audited;
 pub use model::{Action, Entity};

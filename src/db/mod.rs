@@ -8,8 +8,10 @@ pub mod text;
 pub use connection::{Backend, DatabaseUrl, DbConnection};
 pub use migrations::{revert_all_migrations, run_migrations};
 
+use crate::changes::watch::Watch;
 use crate::error::AppError;
 use diesel::r2d2::{Pool, PooledConnection};
+use std::sync::Arc;
 use std::time::Duration;
 
 pub type DbPool = Pool<connection::Manager>;
@@ -30,10 +32,14 @@ pub type PooledConn = PooledConnection<connection::Manager>;
 #[derive(Clone)]
 pub struct Db {
     pub backend: Backend,
+    url: DatabaseUrl,
     read: DbPool,
     write: DbPool,
     /// SQLite only: connections for [`Db::read_quick`] on the async workers.
     quick: Option<DbPool>,
+    /// PostgreSQL, when serving: the registry's version kept in memory
+    /// (`changes::watch`).
+    watch: Option<Arc<Watch>>,
 }
 
 impl Db {
@@ -60,10 +66,35 @@ impl Db {
         };
         Ok(Db {
             backend: url.backend(),
+            url: url.clone(),
             read,
             write,
             quick,
+            watch: None,
         })
+    }
+
+    /// On PostgreSQL, starts keeping the registry's version in memory, told
+    /// of changes by notification (`changes::watch`); SQLite reads it from
+    /// its local index on every request, which costs less than any watch.
+    pub fn watch_changes(&mut self) {
+        if self.backend == Backend::Postgres && self.watch.is_none() {
+            self.watch = Some(Watch::start(self.url.clone()));
+        }
+    }
+
+    /// The registry's version: the id of its newest change.
+    pub async fn version(&self) -> Result<i64, AppError> {
+        let Some(watch) = self.watch.clone() else {
+            return self.read_quick(crate::changes::queries::head).await;
+        };
+        match watch.known() {
+            Ok(head) => Ok(head),
+            Err(writes) => {
+                let head = self.read_quick(crate::changes::queries::head).await?;
+                Ok(watch.learned(head, writes))
+            }
+        }
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool, so no
@@ -100,7 +131,12 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.write.clone(), f).await
+        let done = run(self.write.clone(), f).await;
+        // Committed or not, the next read asks for the version (`changes::watch`).
+        if let Some(watch) = &self.watch {
+            watch.wrote();
+        }
+        done
     }
 
     /// Like [`Db::write`], inside one transaction.

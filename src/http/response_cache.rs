@@ -135,7 +135,7 @@ impl ResponseCache {
 
     /// The registry's version now, as the database has it.
     pub async fn version(db: &Db) -> Result<Version, AppError> {
-        let head = db.read_quick(crate::changes::queries::head).await?;
+        let head = db.version().await?;
         Ok((head, crate::clock::today()))
     }
 

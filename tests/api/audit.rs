@@ -86,11 +86,13 @@ async fn an_import_matched_by_an_external_id_does_not_overwrite_another_place() 
     );
     let reasons = report.rejected[0].reasons.join("; ");
     assert!(reasons.contains("Veliky Novgorod"), "{reasons}");
+    app.settle_external_write().await;
     assert_eq!(city(&app, novgorod).await["name"], "Veliky Novgorod");
     // The same id with the same place is an update as before.
     let file = "name,country_code,geonames_id,population\nVeliky Novgorod,RU,519336,224286\n";
     let report = import(&app.database_url, Kind::Cities, file, Format::Csv);
     assert_eq!(report.updated, 1);
+    app.settle_external_write().await;
     assert_eq!(city(&app, novgorod).await["population"], 224286);
 }
 

@@ -265,5 +265,6 @@ async fn the_response_cache_sees_an_import_made_by_another_process() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{output:?}");
+    app.settle_external_write().await;
     assert_eq!(search(&app).await, 1, "the kept answer was not served");
 }

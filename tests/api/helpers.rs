@@ -23,8 +23,13 @@ pub struct TestApp {
 }
 
 enum TestDb {
+    /// Another app's database, which that app drops.
+    Shared,
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, schema: String },
+    Postgres {
+        admin_url: String,
+        schema: String,
+    },
 }
 
 /// A database of the backend under test, empty and not yet migrated.
@@ -64,11 +69,39 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(ServeArgs::from_env()).await
 }
 
-pub async fn spawn_app_with(mut settings: ServeArgs) -> TestApp {
+pub async fn spawn_app_with(settings: ServeArgs) -> TestApp {
     let FreshDatabase { url, guard } = fresh_database();
+    let mut conn = url.establish().expect("the test database opens");
+    twinning::db::run_migrations(&mut conn).expect("the migrations apply");
+    let admin_token = create_token(&url, "test admin", true, &[]);
+    serve(url, guard, admin_token, settings)
+}
+
+impl TestApp {
+    /// Waits out the staleness bound after a write made beside the server
+    /// (`changes::watch`): at once on SQLite, within 1 s on PostgreSQL.
+    pub async fn settle_external_write(&self) {
+        if self.database_url.backend() == twinning::db::Backend::Postgres {
+            let bound = twinning::changes::watch::TRUSTED;
+            actix_web::rt::time::sleep(bound + std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A second instance serving this app's database, as a second machine
+    /// behind no proxy would: its own process state, its own cache.
+    pub async fn beside(&self) -> TestApp {
+        serve(
+            self.database_url.clone(),
+            TestDb::Shared,
+            self.admin_token.clone(),
+            ServeArgs::from_env(),
+        )
+    }
+}
+
+fn serve(url: DatabaseUrl, guard: TestDb, admin_token: String, mut settings: ServeArgs) -> TestApp {
     settings.db_pool_size = 3;
     let db = Db::connect(&url, settings.db_pool_size).expect("the test database opens");
-    let admin_token = create_token(&url, "test admin", true, &[]);
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
     let port = listener.local_addr().expect("a bound address").port();
     let server = twinning::startup::run(listener, db, &settings).expect("the server starts");

@@ -1,0 +1,2 @@
+DROP TRIGGER changes_notify ON changes;
+DROP FUNCTION notify_registry_change();
