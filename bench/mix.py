@@ -34,7 +34,7 @@ while len(paths) < 20000:
     city, name = random.choice(cities)
     roll = random.random()
     if roll < 0.30:
-        path, other = f"/api/v1/cities/{city}", f"/bench/cities/{city}.json"
+        path, other = f"/api/v1/cities/{city}", f"/bench/cities/{city}.json?_nofacet=1"
     elif roll < 0.55:
         path, other = f"/api/v1/cities/{city}/twinnings", f"/bench/city_twinnings.json?id={city}"
     elif roll < 0.70:
@@ -45,7 +45,8 @@ while len(paths) < 20000:
             continue
         prefix = "".join(letters[: random.randint(2, 5)])
         path = "/api/v1/cities?q=" + urllib.parse.quote(prefix.lower())
-        other = "/bench/cities.json?_size=50&_sort_desc=population&name__startswith=" + urllib.parse.quote(prefix)
+        # Full-text search on names (FTS5, built by bench/run), prefix query.
+        other = "/bench/cities.json?_size=50&_sort_desc=population&_nocount=1&_nofacet=1&_searchmode=raw&_search=" + urllib.parse.quote(prefix + "*")
     else:
         year, month = random.randint(2025, 2028), random.randint(1, 12)
         last = calendar.monthrange(year, month)[1]

@@ -55,7 +55,14 @@ pub async fn list_cities(
             next_cursor: None,
         }));
     };
-    let rows = db.read(move |conn| queries::list(conn, &filter)).await?;
+    // A one-word search reads one page of an index (`queries::list`): quick
+    // enough to run on the worker; other lists may walk many cities.
+    let rows = if filter.words.len() <= 1 && filter.country.is_none() && !filter.words.is_empty() {
+        db.read_quick(move |conn| queries::list(conn, &filter))
+            .await?
+    } else {
+        db.read(move |conn| queries::list(conn, &filter)).await?
+    };
     let (rows, next_cursor) = paginate(rows, page.limit, queries::key);
     Ok(web::Json(CityPage {
         items: rows.into_iter().map(CityListItem::from).collect(),

@@ -14,6 +14,15 @@ use diesel::sql_types::{Text, Untyped};
 /// Past this many index entries a search prefix counts as common.
 const COMMON_PREFIX: i64 = 5000;
 
+/// Search words are indexed by their first 1, 2 and 3 letters, each with the
+/// city's rank (migration `search_prefix_indexes`).
+const PREFIX_INDEXED: usize = 3;
+
+/// Past this many index entries a one-word prefix longer than
+/// `PREFIX_INDEXED` is walked in its first letters' index, largest city
+/// first, rather than collected and sorted.
+const DENSE_PREFIX: i64 = 1000;
+
 /// Sort key of city lists: population (unknown last), then id.
 pub type CityKey = (Option<i64>, i64);
 
@@ -123,27 +132,69 @@ fn population_rank(population: Option<i64>) -> i64 {
 /// One page (plus one row, to know whether there is a next page), each
 /// city without its alternate names.
 pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>, AppError> {
+    if let ([word], None) = (filter.words.as_slice(), &filter.country) {
+        let letters = word.chars().count();
+        let ids = if letters <= PREFIX_INDEXED || more_than(conn, word, DENSE_PREFIX)? {
+            by_indexed_prefix(conn, word, letters.min(PREFIX_INDEXED), filter)?
+        } else {
+            by_one_prefix(conn, word, filter)?
+        };
+        return rows_in_order(conn, &ids);
+    }
     let common = filter
         .words
         .iter()
-        .map(|word| is_common(conn, word))
+        .map(|word| more_than(conn, word, COMMON_PREFIX))
         .collect::<Result<Vec<bool>, AppError>>()?;
-    let ids = match (filter.words.as_slice(), common.as_slice()) {
-        ([word], [false]) if filter.country.is_none() => by_one_prefix(conn, word, filter)?,
-        _ => page_ids(conn, filter, &common)?,
-    };
+    let ids = page_ids(conn, filter, &common)?;
     rows_in_order(conn, &ids)
 }
 
-/// More than `COMMON_PREFIX` search words start with `word`: walking the
-/// cities largest first, checking each, is then quicker than sorting them.
-fn is_common(conn: &mut DbConnection, word: &str) -> Result<bool, AppError> {
+/// The page of a one-word search from the index of the word's first
+/// `letters` letters, whose entries run largest city first: the walk stops
+/// at a page of distinct cities. For a longer word each entry is checked
+/// against the whole word, which is quick while the word is common.
+fn by_indexed_prefix(
+    conn: &mut DbConnection,
+    word: &str,
+    letters: usize,
+    filter: &CityFilter,
+) -> Result<Vec<i64>, AppError> {
+    let first: String = word.chars().take(letters).collect();
+    let upper = search::prefix_upper_bound(word);
+    let (after_rank, after_id) = match filter.after {
+        Some((population, id)) => (population_rank(population), id),
+        None => (i64::MAX, 0),
+    };
+    let rank = city_search_tokens::population_rank;
+    let id = city_search_tokens::city_id;
+    // The expression is the index's, letter for letter.
+    let leading = sql::<Text>(&format!("substr(token, 1, {letters})"));
+    Ok(crate::on_backend!(conn, |c| city_search_tokens::table
+        .filter(leading.clone().eq(&first))
+        .filter(city_search_tokens::token.ge(word))
+        .filter(city_search_tokens::token.lt(&upper))
+        .filter(
+            rank.lt(after_rank)
+                .or(rank.eq(after_rank).and(id.gt(after_id)))
+        )
+        .group_by((rank, id))
+        .select(id)
+        .order((rank.desc(), id.asc()))
+        .limit(filter.limit + 1)
+        .load::<i64>(c)?))
+}
+
+/// More than `count` search words start with `word`. Past `COMMON_PREFIX`,
+/// walking the cities largest first, checking each, is quicker than
+/// sorting them.
+fn more_than(conn: &mut DbConnection, word: &str, count: i64) -> Result<bool, AppError> {
     let upper = search::prefix_upper_bound(word);
     Ok(crate::on_backend!(conn, |c| city_search_tokens::table
         .filter(city_search_tokens::token.ge(word))
         .filter(city_search_tokens::token.lt(upper))
         .select(city_search_tokens::city_id)
-        .offset(COMMON_PREFIX)
+        .offset(count)
         .first::<i64>(c)
         .optional()?)
     .is_some())

@@ -167,7 +167,14 @@ async fn following_next_cursor_visits_every_city_once_in_order() {
     let expected: Vec<i64> = expected.into_iter().map(|(_, id)| id).collect();
 
     // The plain list, and a one-word search (ordered from the search index).
-    for list in ["/api/v1/cities?limit=2", "/api/v1/cities?q=town&limit=2"] {
+    // Short prefixes read the index of their first letters.
+    for list in [
+        "/api/v1/cities?limit=2",
+        "/api/v1/cities?q=town&limit=2",
+        "/api/v1/cities?q=t&limit=2",
+        "/api/v1/cities?q=to&limit=2",
+        "/api/v1/cities?q=tow&limit=2",
+    ] {
         let (seen, pages) = follow(&app, list).await;
         assert_eq!(seen, expected, "{list}");
         assert_eq!(pages, 4, "{list}");
@@ -327,4 +334,68 @@ async fn an_empty_cursor_is_the_first_page() {
     }
     let feed = app.get_json("/api/v1/changes?limit=2").await;
     assert_eq!(app.get_json("/api/v1/changes?limit=2&after=").await, feed);
+}
+
+#[actix_web::test]
+async fn a_common_long_prefix_pages_in_order_as_a_rare_one_does() {
+    let app = spawn_app().await;
+    // 1,200 cities: "Novaville 7" and the like, populations with ties and gaps.
+    let mut csv = String::from("name,country_code,population\n");
+    for i in 0..1200 {
+        let population = match i % 7 {
+            0 => String::new(),
+            n => ((i * 37) % 400 + n).to_string(),
+        };
+        csv.push_str(&format!("Novaville {i},FR,{population}\n"));
+    }
+    let mut conn = app.database_url.establish().unwrap();
+    let report = twinning::transfer::import(
+        &mut conn,
+        twinning::transfer::Kind::Cities,
+        csv.as_bytes(),
+        twinning::transfer::Format::Csv,
+        twinning::transfer::Options::default(),
+        &twinning::tokens::Principal::command_line("test import"),
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.created, 1200);
+    app.settle_external_write().await;
+    let all = follow_pages(&app, "/api/v1/cities?q=novaville&country=FR&limit=100").await;
+    assert_eq!(all.len(), 1200);
+    // The same order from the plain list's sort, the short and the long prefixes.
+    for list in [
+        "/api/v1/cities?q=n&limit=100",
+        "/api/v1/cities?q=nov&limit=100",
+        "/api/v1/cities?q=novav&limit=100",
+        "/api/v1/cities?q=novaville&limit=100",
+    ] {
+        assert_eq!(follow_pages(&app, list).await, all, "{list}");
+    }
+    let few = follow_pages(&app, "/api/v1/cities?q=novaville+119&limit=100").await;
+    assert_eq!(few.len(), 11, "119 and 1190 to 1199: {few:?}");
+}
+
+/// Every id of a list, following `next_cursor`.
+async fn follow_pages(app: &TestApp, list: &str) -> Vec<i64> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("{list}&cursor={c}"),
+            None => list.to_string(),
+        };
+        let page: Value = app.get(&path).await.json().await.unwrap();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_i64().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return seen,
+        }
+    }
 }
