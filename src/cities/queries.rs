@@ -14,13 +14,13 @@ use diesel::sql_types::{Text, Untyped};
 /// Past this many index entries a search prefix counts as common.
 const COMMON_PREFIX: i64 = 5000;
 
-/// Search words are indexed by their first 1, 2 and 3 letters, each with the
-/// city's rank (migration `search_prefix_indexes`).
-const PREFIX_INDEXED: usize = 3;
+/// Search words are indexed by their first two and by their first three
+/// letters, each with the city's rank (migration `search_prefix_indexes`).
+const PREFIX_INDEXED: [usize; 2] = [2, 3];
 
 /// Past this many index entries a one-word prefix longer than
 /// `PREFIX_INDEXED` is walked in its first letters' index, largest city
-/// first, rather than collected and sorted.
+/// first, rather than collected and sorted: then enough of the walk matches.
 const DENSE_PREFIX: i64 = 1000;
 
 /// Sort key of city lists: population (unknown last), then id.
@@ -134,8 +134,18 @@ fn population_rank(population: Option<i64>) -> i64 {
 pub fn list(conn: &mut DbConnection, filter: &CityFilter) -> Result<Vec<CityRow>, AppError> {
     if let ([word], None) = (filter.words.as_slice(), &filter.country) {
         let letters = word.chars().count();
-        let ids = if letters <= PREFIX_INDEXED || more_than(conn, word, DENSE_PREFIX)? {
-            by_indexed_prefix(conn, word, letters.min(PREFIX_INDEXED), filter)?
+        let [shortest, longest] = PREFIX_INDEXED;
+        let ids = if letters < shortest {
+            // One letter: nearly every large city has a word starting with
+            // it, so walking the cities largest first ends at once.
+            let common = more_than(conn, word, COMMON_PREFIX)?;
+            if common {
+                page_ids(conn, filter, &[true])?
+            } else {
+                by_one_prefix(conn, word, filter)?
+            }
+        } else if letters <= longest || more_than(conn, word, DENSE_PREFIX)? {
+            by_indexed_prefix(conn, word, letters.min(longest), filter)?
         } else {
             by_one_prefix(conn, word, filter)?
         };

@@ -1,5 +1,6 @@
 //! The error responses every operation has by what it is, written once: a
-//! token → 401 and 403; an `{id}` → 400 and 404; query parameters → 400; a
+//! token → 401 and 403; an `{id}` → 400 and 404; query parameters, or a
+//! read sent parameters it does not take → 400; a
 //! JSON body → 400, 413, 415 and 422; a file upload → 408, 413 and 415; the
 //! database → 503 with `Retry-After`. A response an operation states itself
 //! (a 409 with its code, a 422 with rules of its own) is kept as it is.
@@ -18,6 +19,8 @@ struct Facts {
     token: bool,
     id: Option<&'static str>,
     query: bool,
+    /// A GET: one that takes no query parameters refuses any (400).
+    read: bool,
     if_match: bool,
     json_body: bool,
     other_body: bool,
@@ -25,7 +28,7 @@ struct Facts {
 }
 
 impl Facts {
-    fn of(path: &str, operation: &Operation) -> Facts {
+    fn of(path: &str, operation: &Operation, read: bool) -> Facts {
         let id = path.contains("{id}").then(|| resource(path));
         Facts {
             token: operation.security.as_ref().is_some_and(|s| !s.is_empty()),
@@ -35,6 +38,7 @@ impl Facts {
                 .iter()
                 .flatten()
                 .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Query)),
+            read,
             if_match: operation.parameters.iter().flatten().any(
                 |p| matches!(p, RefOr::T(p) if p.parameter_in == ParameterIn::Header && p.name == "If-Match"),
             ),
@@ -51,7 +55,9 @@ impl Facts {
             malformed.push("the id is not an integer");
         }
         if self.query {
-            malformed.push("a query parameter is invalid");
+            malformed.push("a query parameter is invalid or unknown");
+        } else if self.read {
+            malformed.push("a query parameter is sent (it takes none)");
         }
         if self.if_match {
             malformed.push("`If-Match` is not visible ASCII");
@@ -154,8 +160,10 @@ fn sentence(parts: &[&str]) -> String {
 impl Modify for ErrorResponses {
     fn modify(&self, openapi: &mut OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
+            let get_id = item.get.as_ref().and_then(|g| g.operation_id.clone());
             for operation in super::operations(item) {
-                let facts = Facts::of(path, operation);
+                let read = get_id.is_some() && operation.operation_id == get_id;
+                let facts = Facts::of(path, operation, read);
                 for (status, description) in facts.responses() {
                     let responses = &mut operation.responses.responses;
                     if !responses.contains_key(status) {

@@ -26,7 +26,11 @@ twinnings between them with their start dates and anniversaries, and the exchang
 cities make.\n\nEvery error is an RFC 9457 problem document (`application/problem+json`) with \
 a stable `code`; validation errors name each offending field in `errors`. Reads are \
 public; every write needs `Authorization: Bearer <token>`. Every list answers \
-`{\"items\": [...], \"next_cursor\": ...}`: pass `next_cursor` back as `cursor` for the next page.",
+`{\"items\": [...], \"next_cursor\": ...}`: pass `next_cursor` back as `cursor` for the next page.\n\n\
+Every GET also answers HEAD (the same status and headers, no body). Answers of 1 KB or more \
+come in the coding `Accept-Encoding` prefers among zstd, br and gzip, with `Vary: Accept-Encoding`; \
+each coding has its own strong `ETag` (the JSON's tag with `.zstd`, `.br` or `.gzip` before \
+the closing quote), and `If-Match` takes any of them.",
         license(name = "MIT", identifier = "MIT"),
     ),
     servers((url = "/", description = "The server this document is served from")),
