@@ -116,6 +116,9 @@ fn by_start_year(
     after: Option<AnniversaryKey>,
     limit: usize,
 ) -> Result<Vec<(i32, i64)>, AppError> {
+    if let DbConnection::Postgres(pg) = conn {
+        return by_start_year_in_one_statement(pg, window, after, limit);
+    }
     let starts = start_years(conn, window.to.year())?;
     let mut found: Vec<(i32, i64)> = Vec::new();
     let first_year = after.map_or(window.from.year(), |k| k.0.max(window.from.year()));
@@ -147,6 +150,122 @@ fn by_start_year(
         found.extend(pick_year(&candidates, window, year, after, wanted));
     }
     Ok(found)
+}
+
+/// A row of [`by_start_year_in_one_statement`]'s statement.
+#[derive(QueryableByName)]
+struct StartRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    start: i32,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    md: i32,
+}
+
+/// A start year, as the recursive walk finds it.
+#[derive(QueryableByName)]
+struct StartYear {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    start: i32,
+}
+
+/// [`by_start_year`] on PostgreSQL, where every statement is a round trip
+/// (one per start year per year of the window made a year's window 90 of
+/// them, 40 ms): the start years come from one statement (a recursive walk
+/// of the index), then each year of the window the walk reaches takes one
+/// statement. When many start years count that year (`every` small), it
+/// walks the (status, MMDD, id) index in calendar order and keeps the rows of
+/// the right age: about `every` rows read per anniversary. When few count,
+/// it reads the first rows of each of them from the (status, start year,
+/// MMDD, id) index, as SQLite does, in one statement (a lateral join). A
+/// year's window: two statements. Every value in them is a number the
+/// server computed.
+fn by_start_year_in_one_statement(
+    pg: &mut diesel::PgConnection,
+    window: &Window,
+    after: Option<AnniversaryKey>,
+    limit: usize,
+) -> Result<Vec<(i32, i64)>, AppError> {
+    let before = window.to.year();
+    let starts: Vec<StartYear> = diesel::sql_query(format!(
+        "WITH RECURSIVE walk(start) AS ( \
+           SELECT min(established_year) FROM twinnings \
+             WHERE status = 'active' AND established_year < {before} \
+           UNION ALL \
+           SELECT (SELECT min(established_year) FROM twinnings \
+             WHERE status = 'active' AND established_year > walk.start \
+             AND established_year < {before}) \
+           FROM walk WHERE walk.start IS NOT NULL) \
+         SELECT start FROM walk WHERE start IS NOT NULL"
+    ))
+    .load(pg)?;
+    let mut found: Vec<(i32, i64)> = Vec::new();
+    let first_year = after.map_or(window.from.year(), |k| k.0.max(window.from.year()));
+    for year in first_year..=window.to.year() {
+        let wanted = limit.saturating_sub(found.len());
+        if wanted == 0 {
+            break;
+        }
+        let counting: Vec<String> = starts
+            .iter()
+            .map(|s| s.start)
+            .filter(|&start| start < year && (year - start) % window.every == 0)
+            .map(|start| start.to_string())
+            .collect();
+        if counting.is_empty() {
+            continue;
+        }
+        let mut conditions = vec!["status = 'active'".to_string()];
+        conditions.extend(year_part_sql(window, year, after));
+        let conditions = conditions.join(" AND ");
+        let statement = if counting.len() * counting.len() > starts.len() {
+            format!(
+                "SELECT id, established_year AS start, established_md AS md FROM twinnings \
+                 WHERE {conditions} AND established_year < {year} \
+                 AND ({year} - established_year) % {every} = 0 \
+                 ORDER BY established_md, id LIMIT {wanted}",
+                every = window.every
+            )
+        } else {
+            format!(
+                "SELECT p.id, p.start, p.md FROM unnest(ARRAY[{}]::int[]) AS starts(start), \
+                 LATERAL (SELECT id, established_year AS start, established_md AS md \
+                   FROM twinnings WHERE {conditions} AND established_year = starts.start \
+                   ORDER BY established_md, id LIMIT {wanted}) AS p \
+                 ORDER BY p.md, p.id LIMIT {wanted}",
+                counting.join(",")
+            )
+        };
+        let rows: Vec<StartRow> = diesel::sql_query(statement).load(pg)?;
+        let candidates: Vec<Candidate> = rows.into_iter().map(|r| (r.id, r.start, r.md)).collect();
+        // The exact checks of a year (precision, cursor) stay `pick_year`'s.
+        found.extend(pick_year(&candidates, window, year, after, wanted));
+    }
+    Ok(found)
+}
+
+/// [`year_part`] as SQL text, of numbers only.
+fn year_part_sql(window: &Window, year: i32, after: Option<AnniversaryKey>) -> Vec<String> {
+    let mut part = Vec::new();
+    if year == window.from.year() {
+        let from_md = month_day(window.from);
+        part.push(format!(
+            "(established_md = 0 OR established_md = {} OR established_md >= {from_md})",
+            from_md / 100 * 100
+        ));
+    }
+    if year == window.to.year() {
+        part.push(format!("established_md <= {}", last_month_day(window.to)));
+    }
+    if let Some((after_year, after_md, after_id)) = after
+        && after_year == year
+    {
+        part.push(format!(
+            "(established_md > {after_md} OR (established_md = {after_md} AND id > {after_id}))"
+        ));
+    }
+    part
 }
 
 /// The start years of active twinnings before `before`, found by seeking
