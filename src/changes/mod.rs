@@ -4,7 +4,6 @@ pub mod audit;
 pub mod handlers;
 pub mod model;
 pub mod queries;
-pub mod watch;
 
 pub use audit::Audited;
 pub use model::{Action, Entity};

@@ -4,11 +4,12 @@ mod connection;
 mod migrations;
 pub mod schema;
 pub mod text;
+pub mod watch;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection};
 pub use migrations::{revert_all_migrations, run_migrations};
+use watch::Watch;
 
-use crate::changes::watch::Watch;
 use crate::error::AppError;
 use diesel::r2d2::{Pool, PooledConnection};
 use std::sync::Arc;
@@ -38,7 +39,7 @@ pub struct Db {
     /// SQLite only: connections for [`Db::read_quick`] on the async workers.
     quick: Option<DbPool>,
     /// PostgreSQL, when serving: the registry's version kept in memory
-    /// (`changes::watch`).
+    /// (`db::watch`).
     watch: Option<Arc<Watch>>,
 }
 
@@ -75,7 +76,7 @@ impl Db {
     }
 
     /// On PostgreSQL, starts keeping the registry's version in memory, told
-    /// of changes by notification (`changes::watch`); SQLite reads it from
+    /// of changes by notification (`db::watch`); SQLite reads it from
     /// its local index on every request, which costs less than any watch.
     pub fn watch_changes(&mut self) {
         if self.backend == Backend::Postgres && self.watch.is_none() {
@@ -83,18 +84,9 @@ impl Db {
         }
     }
 
-    /// The registry's version: the id of its newest change.
-    pub async fn version(&self) -> Result<i64, AppError> {
-        let Some(watch) = self.watch.clone() else {
-            return self.read_quick(crate::changes::queries::head).await;
-        };
-        match watch.known() {
-            Ok(head) => Ok(head),
-            Err(writes) => {
-                let head = self.read_quick(crate::changes::queries::head).await?;
-                Ok(watch.learned(head, writes))
-            }
-        }
+    /// The registry's version kept in memory, when serving on PostgreSQL.
+    pub fn watch(&self) -> Option<&Arc<Watch>> {
+        self.watch.as_ref()
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool, so no
@@ -132,7 +124,7 @@ impl Db {
         T: Send + 'static,
     {
         let done = run(self.write.clone(), f).await;
-        // Committed or not, the next read asks for the version (`changes::watch`).
+        // Committed or not, the next read asks for the version (`db::watch`).
         if let Some(watch) = &self.watch {
             watch.wrote();
         }

@@ -135,7 +135,13 @@ impl ResponseCache {
 
     /// The registry's version now, as the database has it.
     pub async fn version(db: &Db) -> Result<Version, AppError> {
-        let head = db.version().await?;
+        let head = || db.read_quick(crate::changes::queries::head);
+        // On PostgreSQL, kept in memory while it can be trusted (`db::watch`).
+        let head = match db.watch().map(|watch| (watch.clone(), watch.known())) {
+            None => head().await?,
+            Some((_, Ok(known))) => known,
+            Some((watch, Err(writes))) => watch.learned(head().await?, writes),
+        };
         Ok((head, crate::clock::today()))
     }
 

@@ -1,15 +1,15 @@
 //! Public reads kept in memory: served again while no change is recorded,
 //! fresh as soon as one is, whoever wrote it (this server or another process).
 //! On PostgreSQL another instance's or process's write is seen once its
-//! notification arrives, and within `changes::watch::TRUSTED` (1 s) even
+//! notification arrives, and within `db::watch::TRUSTED` (1 s) even
 //! when none does; on SQLite at once.
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with, story};
 use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use twinning::changes::watch::TRUSTED;
 use twinning::config::ServeArgs;
+use twinning::db::watch::TRUSTED;
 use twinning::db::{Backend, DbConnection};
 use twinning::tokens::Principal;
 use twinning::transfer::{self, Format, Kind};

@@ -79,10 +79,10 @@ pub async fn spawn_app_with(settings: ServeArgs) -> TestApp {
 
 impl TestApp {
     /// Waits out the staleness bound after a write made beside the server
-    /// (`changes::watch`): at once on SQLite, within 1 s on PostgreSQL.
+    /// (`db::watch`): at once on SQLite, within 1 s on PostgreSQL.
     pub async fn settle_external_write(&self) {
         if self.database_url.backend() == twinning::db::Backend::Postgres {
-            let bound = twinning::changes::watch::TRUSTED;
+            let bound = twinning::db::watch::TRUSTED;
             actix_web::rt::time::sleep(bound + std::time::Duration::from_millis(100)).await;
         }
     }

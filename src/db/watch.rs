@@ -20,8 +20,9 @@
 //! So an instance shows another's write after at most [`TRUSTED`] (1 s),
 //! usually within a few milliseconds, and its own at once.
 
-use crate::db::{DatabaseUrl, DbConnection};
-use diesel::RunQueryDsl;
+use super::connection::{DatabaseUrl, DbConnection};
+use super::schema::changes;
+use diesel::prelude::*;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -152,13 +153,24 @@ fn listen_once(url: &DatabaseUrl, watch: &Weak<Watch>) -> Result<(), String> {
             }
         }
         if notified || checked.is_none_or(|at| at.elapsed() >= RECHECK) {
-            let head = super::queries::head(&mut conn).map_err(|e| e.to_string())?;
+            let head = newest_change(&mut conn).map_err(|e| e.to_string())?;
             watch.confirm(head);
             checked = Some(Instant::now());
         }
         drop(watch);
         std::thread::sleep(POLL);
     }
+}
+
+/// The id of the newest change (what `changes::queries::head` reads).
+fn newest_change(conn: &mut DbConnection) -> QueryResult<i64> {
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(0);
+    };
+    Ok(changes::table
+        .select(diesel::dsl::max(changes::id))
+        .first::<Option<i64>>(pg)?
+        .unwrap_or(0))
 }
 
 #[cfg(test)]
