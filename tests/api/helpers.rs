@@ -127,6 +127,10 @@ pub fn client_with(token: Option<&str>) -> Client {
     }
     Client::builder()
         .default_headers(headers)
+        // Shorter than the server's keep-alive (5 s): a connection left idle
+        // while a test runs the command line is never reused just as the
+        // server closes it.
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
         .build()
         .expect("a client")
 }
