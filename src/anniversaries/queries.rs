@@ -117,7 +117,7 @@ fn by_start_year(
     limit: usize,
 ) -> Result<Vec<(i32, i64)>, AppError> {
     if let DbConnection::Postgres(pg) = conn {
-        return by_start_year_in_one_statement(pg, window, after, limit);
+        return by_start_year_on_postgres(pg, window, after, limit);
     }
     let starts = start_years(conn, window.to.year())?;
     let mut found: Vec<(i32, i64)> = Vec::new();
@@ -152,7 +152,7 @@ fn by_start_year(
     Ok(found)
 }
 
-/// A row of [`by_start_year_in_one_statement`]'s statement.
+/// A row of [`by_start_year_on_postgres`]'s statement.
 #[derive(QueryableByName)]
 struct StartRow {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -181,7 +181,7 @@ struct StartYear {
 /// MMDD, id) index, as SQLite does, in one statement (a lateral join). A
 /// year's window: two statements. Every value in them is a number the
 /// server computed.
-fn by_start_year_in_one_statement(
+fn by_start_year_on_postgres(
     pg: &mut diesel::PgConnection,
     window: &Window,
     after: Option<AnniversaryKey>,
