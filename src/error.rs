@@ -35,7 +35,7 @@ impl FieldError {
 /// import without a file; `unauthorized` (401); `forbidden` (403); `not_found`
 /// and `deleted` (404); `method_not_allowed` (405); `request_timeout` (408);
 /// `conflict`, `city_exists`, `city_in_use`, `twinning_exists`,
-/// `twinning_has_events` and `event_has_replies` (409); `precondition_failed`
+/// `twinning_has_events`, `event_has_replies` and `nothing_to_review` (409); `precondition_failed`
 /// (412); `payload_too_large` (413); `unsupported_media_type` (415);
 /// `validation_failed` and `nothing_imported` (422); `internal_error` (500);
 /// `database_unavailable`, `database_busy` and `overloaded` (503, with `Retry-After`);
@@ -60,6 +60,7 @@ pub enum ErrorCode {
     TwinningExists,
     TwinningHasEvents,
     EventHasReplies,
+    NothingToReview,
     PreconditionFailed,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -91,6 +92,7 @@ impl ErrorCode {
             ErrorCode::TwinningExists => "twinning_exists",
             ErrorCode::TwinningHasEvents => "twinning_has_events",
             ErrorCode::EventHasReplies => "event_has_replies",
+            ErrorCode::NothingToReview => "nothing_to_review",
             ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
@@ -168,6 +170,11 @@ impl AppError {
             ErrorCode::NotFound,
             format!("there is no {what} with id {id}"),
         )
+    }
+
+    /// 404 for what the path names but does not exist, said in `detail`.
+    pub fn not_found_because(detail: String) -> AppError {
+        AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, detail)
     }
 
     /// 422 naming every bad field.

@@ -80,6 +80,8 @@ pub struct TwinningMapQuery {
     pub established_before: Option<String>,
     #[param(example = "2015")]
     pub dormant_since: Option<String>,
+    /// Only twinnings confirmed by both cities (`true`), or not yet by one (`false`).
+    pub confirmed: Option<bool>,
     /// Twinnings per page (those without coordinates count too).
     #[param(minimum = 1, maximum = 2000, default = 1000)]
     pub limit: Option<i64>,
@@ -94,7 +96,7 @@ pub struct TwinningMapQuery {
     get, path = "/api/v1/twinnings.geojson", tag = "maps",
     params(TwinningMapQuery),
     responses(
-        (status = 200, description = "A FeatureCollection of LineStrings (properties: id, kind, status, established, city_ids, city_names, country_codes), with the foreign members `omitted_without_coordinates` and `next_cursor`. A pair whose shorter way crosses the antimeridian is a MultiLineString cut there in two (RFC 7946, 3.1.9).",
+        (status = 200, description = "A FeatureCollection of LineStrings (properties: id, kind, status, established, confirmed, city_ids, city_names, country_codes), with the foreign members `omitted_without_coordinates` and `next_cursor`. A pair whose shorter way crosses the antimeridian is a MultiLineString cut there in two (RFC 7946, 3.1.9).",
             content_type = "application/geo+json", body = Object),
     )
 )]
@@ -118,6 +120,7 @@ pub async fn twinnings_geojson(
         established_after: q.established_after,
         established_before: q.established_before,
         dormant_since: q.dormant_since,
+        confirmed: q.confirmed,
     }
     .conditions()?;
     let (limit, after) = (page.limit, page.after);
@@ -146,6 +149,10 @@ pub async fn twinnings_geojson(
         properties.insert("kind".into(), json!(row.kind));
         properties.insert("status".into(), json!(row.status));
         properties.insert("established".into(), json!(row.established));
+        properties.insert(
+            "confirmed".into(),
+            json!(row.confirmed_low.is_some() && row.confirmed_high.is_some()),
+        );
         properties.insert("city_ids".into(), json!([a.id, b.id]));
         properties.insert("city_names".into(), json!([a.name, b.name]));
         properties.insert(

@@ -233,9 +233,18 @@ fn ensure_twinning(
         notes: Some(notes.into()),
         ..NewTwinning::default()
     };
-    let values = twinning::validate::validate_new(new, clock::today(), clock::now())?;
+    let now = clock::now();
+    let values = twinning::validate::validate_new(new, clock::today(), now, None)?;
     report.twinnings += 1;
-    let row = twinning::queries::insert(conn, &values, &[a, b], None)?;
+    let mut row = twinning::queries::insert(conn, &values, &[a, b], None)?;
+    // Both cities signed these twinnings in 1990: each side is confirmed.
+    let confirmed = twinning::model::Confirmed {
+        at: now.and_utc(),
+        by: crate::changes::model::ChangeAuthor::of(&author()),
+    };
+    for side in [a, b] {
+        row = twinning::queries::set_confirmation(conn, &row, side, Some(&confirmed), now)?;
+    }
     Ok(audit::created::<twinning::model::Twinning>(conn, &author(), row)?.id)
 }
 
@@ -257,6 +266,8 @@ fn ensure_event(
     }
     let mut values = event::validate::validate_new(new, clock::today(), clock::now())?;
     values.twinning_id = twinning_id;
+    // Each city tells of what it sent.
+    values.reported_by_city_id = Some(values.from_city_id);
     report.events += 1;
     let row = event::queries::insert(conn, values, None)?;
     Ok(audit::created::<event::model::Event>(conn, &author(), row)?.id)

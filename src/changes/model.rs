@@ -48,10 +48,21 @@ pub struct ChangeRow {
 }
 
 /// Who made a change: the token's id and name (the command line has no id).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"token_id": 2, "name": "Rochester international relations"}))]
 pub struct ChangeAuthor {
     pub token_id: Option<i64>,
     pub name: String,
+}
+
+impl ChangeAuthor {
+    /// The holder of the request's token, as the feed names it.
+    pub fn of(principal: &crate::tokens::Principal) -> ChangeAuthor {
+        ChangeAuthor {
+            token_id: principal.token_id,
+            name: principal.name.clone(),
+        }
+    }
 }
 
 /// One write to the registry.

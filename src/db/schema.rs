@@ -59,6 +59,10 @@ diesel::table! {
         country_low -> Text,
         /// The higher city's country, kept by triggers.
         country_high -> Text,
+        /// JSON `Confirmed` of the lower city, NULL until it confirms.
+        confirmed_low -> Nullable<Text>,
+        /// JSON `Confirmed` of the higher city, NULL until it confirms.
+        confirmed_high -> Nullable<Text>,
     }
 }
 
@@ -86,6 +90,10 @@ diesel::table! {
         in_reply_to -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// The city whose staff reported the event; NULL for an admin.
+        reported_by_city_id -> Nullable<BigInt>,
+        /// JSON `StoredReview`: the sender's word on a report its partner made.
+        review -> Nullable<Text>,
     }
 }
 

@@ -1,13 +1,17 @@
 //! The HTTP handlers of events: a twinning's timeline, a city's, the registry's.
 
-use super::model::{Event, EventKind, EventPage, EventPatch, EventStatus, NewEvent};
+use super::model::{
+    Event, EventKind, EventPage, EventPatch, EventStatus, NewEvent, NewReview, ReporterSide,
+    StoredReview,
+};
 use super::queries::{self, Condition, EventKey};
 use super::validate::{validate_new, validate_patch};
-use super::view::{render, render_new, render_one};
+use super::view::{render, render_new, render_one, reported_by};
 use crate::changes::audit;
+use crate::changes::model::ChangeAuthor;
 use crate::db::schema::events;
 use crate::db::{Db, DbConnection};
-use crate::error::{AppError, Problem};
+use crate::error::{AppError, ErrorCode, Problem};
 use crate::http::caching::IfMatch;
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate, params};
 use crate::tokens::Principal;
@@ -232,7 +236,11 @@ pub async fn list_events(
 /// Below this many events in a language, a language filter starts from their ids.
 const LANGUAGE_ID_CAP: i64 = 2_000;
 
-/// Log an exchange between the two cities of a twinning.
+/// Log an exchange between the two cities of a twinning. A city token logs
+/// what its city sent, or what it received from the partner (`from_city_id`
+/// is then the partner): the event is `reported_by` that city, and a
+/// received one awaits the sender's review (`PUT /api/v1/events/{id}/review`).
+/// Only the reporting city's staff (or an admin) edit or delete it later.
 #[utoipa::path(
     post, path = "/api/v1/twinnings/{id}/events", tag = "events",
     params(("id" = i64, Path, description = "Twinning id")),
@@ -255,12 +263,25 @@ pub async fn create_event(
     values.twinning_id = twinning_id;
     let event = db
         .transaction(move |conn| {
+            let mut values = values;
             let twinning = crate::twinnings::queries::find(conn, twinning_id)?;
             principal.require_pair(
                 twinning.city_low_id,
                 twinning.city_high_id,
                 &format!("twinning {twinning_id}"),
             )?;
+            // The sender's staff report what it sent; otherwise the
+            // recipient's report what it received.
+            let from = values.from_city_id;
+            values.reported_by_city_id = if principal.admin {
+                None
+            } else if principal.may_edit_city(from) {
+                Some(from)
+            } else {
+                [twinning.city_low_id, twinning.city_high_id]
+                    .into_iter()
+                    .find(|&c| c != from && principal.may_edit_city(c))
+            };
             let row = queries::insert(conn, values, None)?;
             let event = render_new(conn, row)?;
             audit::recorded_new(conn, &principal, &event)?;
@@ -294,7 +315,9 @@ pub async fn get_event(
     Ok(web::Json(event))
 }
 
-/// Change an event; status changes follow the event life cycle.
+/// Change an event; status changes follow the event life cycle. Only the
+/// reporting city's staff (`reported_by`), or an admin, change a report; a
+/// change puts the sender's review back to `pending`.
 #[utoipa::path(
     patch, path = "/api/v1/events/{id}", tag = "events",
     params(("id" = i64, Path, description = "Event id")),
@@ -322,7 +345,15 @@ pub async fn update_event(
                 id,
                 &if_match,
                 |current, _| {
-                    validate_patch(current, patch, crate::clock::today(), crate::clock::now())
+                    let mut values =
+                        validate_patch(current, patch, crate::clock::today(), crate::clock::now())?;
+                    // A report that changes awaits the sender's review again.
+                    let mut unchanged = current.values().map_err(AppError::internal)?;
+                    unchanged.updated_at = values.updated_at;
+                    if values != unchanged {
+                        values.review = None;
+                    }
+                    Ok(values)
                 },
                 |conn, values| queries::update(conn, id, &values),
             )
@@ -331,7 +362,66 @@ pub async fn update_event(
     Ok(web::Json(event))
 }
 
-/// Remove an event that no other event answers.
+/// The sender's review of an event its partner reported receiving: confirm
+/// the report, or dispute it (with a reason). Only the sender's staff, or an
+/// admin, review; an event reported by its sender or an admin has nothing to
+/// review (409). A review may be changed; an edit of the report puts it back
+/// to `pending`.
+#[utoipa::path(
+    put, path = "/api/v1/events/{id}/review", tag = "events",
+    params(("id" = i64, Path, description = "Event id")),
+    request_body = NewReview,
+    security(("bearer_token" = [])),
+    responses(
+        (status = 200, description = "The event with the sender's review", body = Event),
+        (status = 409, description = "The event was reported by its sender or an admin: there is nothing to review (code `nothing_to_review`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`verdict` is missing or `reason` is invalid (code `validation_failed`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn review_event(
+    principal: Principal,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    if_match: IfMatch,
+    body: ValidJson<NewReview>,
+) -> Result<web::Json<Event>, AppError> {
+    let id = id.into_inner();
+    let mut e = crate::validate::Errors::default();
+    let verdict = e.required("verdict", body.0.verdict);
+    let reason = e.long_text("reason", body.0.reason.as_deref(), MAX_REVIEW_REASON);
+    let Some(verdict) = verdict.filter(|_| e.is_empty()) else {
+        return Err(AppError::validation(e.0));
+    };
+    let now = crate::clock::now();
+    let review = StoredReview {
+        verdict,
+        at: now.and_utc(),
+        by: ChangeAuthor::of(&principal),
+        reason,
+    };
+    let event = db
+        .transaction(move |conn| {
+            let current = queries::lock(conn, id)?;
+            if reported_by(&current).side != ReporterSide::Recipient {
+                return Err(AppError::conflict(
+                    ErrorCode::NothingToReview,
+                    format!("event {id} was reported by its sender or an admin: there is nothing for the sender to review"),
+                ));
+            }
+            principal.require_city(current.from_city_id)?;
+            let before = render_one(conn, current)?;
+            if_match.check(&before)?;
+            let row = queries::set_review(conn, id, &review, now)?;
+            audit::replaced(conn, &principal, before, row)
+        })
+        .await?;
+    Ok(web::Json(event))
+}
+
+/// The longest reason a review may give.
+const MAX_REVIEW_REASON: usize = 1_000;
+
+/// Remove an event that no other event answers (the reporting city's staff, or an admin).
 #[utoipa::path(
     delete, path = "/api/v1/events/{id}", tag = "events",
     params(("id" = i64, Path, description = "Event id")),

@@ -6,7 +6,7 @@ pub mod queries;
 pub mod validate;
 pub mod view;
 
-use crate::http::routes::{Class, Policy, delete, get, limited, patch, post, resource};
+use crate::http::routes::{Class, Policy, delete, get, limited, patch, post, put, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -21,6 +21,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/events/{id}",
         Policy::Kept,
         [get(get_event), patch(update_event), delete(delete_event)],
+    ))
+    .service(resource(
+        "/events/{id}/review",
+        Policy::Writes,
+        [put(review_event)],
     ))
     .service(resource(
         "/twinnings/{id}/events",
@@ -44,5 +49,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     handlers::get_event,
     handlers::update_event,
     handlers::delete_event,
+    handlers::review_event,
 ))]
 pub struct Paths;

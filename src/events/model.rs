@@ -1,5 +1,6 @@
 //! Exchange events as stored, as sent and as returned.
 
+use crate::changes::model::ChangeAuthor;
 use crate::dates::PartialDate;
 use crate::db::text::JsonText;
 use crate::twinnings::model::CitySummary;
@@ -105,6 +106,84 @@ pub struct EventRow {
     pub in_reply_to: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub reported_by_city_id: Option<i64>,
+    pub review: Option<JsonText<StoredReview>>,
+}
+
+/// Which side of the exchange reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReporterSide {
+    /// The city that sent it logged it.
+    Sender,
+    /// The city that received it logged it: the sender may confirm or dispute the report.
+    Recipient,
+    /// An admin logged it.
+    Admin,
+}
+
+/// Who logged an event: only that city's staff (or an admin) edit or delete it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"city_id": 1, "side": "recipient"}))]
+pub struct ReportedBy {
+    /// The city whose staff logged it; `null` when an admin did.
+    pub city_id: Option<i64>,
+    pub side: ReporterSide,
+}
+
+/// The sender's word on an event its partner reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The sender agrees the report is right.
+    Confirmed,
+    /// The sender says the report is wrong.
+    Disputed,
+}
+
+/// Where the sender's review of a recipient's report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewState {
+    /// The sender has not said yet (or the report changed since it did).
+    Pending,
+    Confirmed,
+    Disputed,
+}
+
+/// The sender's review as stored (JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredReview {
+    pub verdict: Verdict,
+    pub at: DateTime<Utc>,
+    pub by: ChangeAuthor,
+    pub reason: Option<String>,
+}
+
+/// The sender's review of an event the recipient reported.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "state": "disputed", "reviewed_at": "2026-11-28T10:00:00Z",
+    "reviewed_by": {"token_id": 3, "name": "Rochester international relations"},
+    "reason": "The greeting was sent in June, not May."
+}))]
+pub struct Review {
+    pub state: ReviewState,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub reviewed_by: Option<ChangeAuthor>,
+    /// Why, as the sender put it.
+    pub reason: Option<String>,
+}
+
+/// The sender's review of a report its partner made.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"verdict": "disputed", "reason": "The greeting was sent in June, not May."}))]
+pub struct NewReview {
+    #[schema(required = true, value_type = Verdict)]
+    pub verdict: Option<Verdict>,
+    /// Why (up to 1,000 characters).
+    pub reason: Option<String>,
 }
 
 /// Another event, as referred to.
@@ -134,6 +213,8 @@ pub struct EventRef {
     "to_city": {"id": 2, "name": "Rochester", "country_code": "US"},
     "in_reply_to": {"id": 2, "title": "Video greeting from Rochester", "status": "completed"},
     "replies": [],
+    "reported_by": {"city_id": 1, "side": "sender"},
+    "review": null,
     "created_at": "2026-11-27T08:00:00Z",
     "updated_at": "2026-11-27T08:00:00Z"
 }))]
@@ -161,6 +242,10 @@ pub struct Event {
     pub in_reply_to: Option<EventRef>,
     /// The events that answer this one.
     pub replies: Vec<EventRef>,
+    pub reported_by: ReportedBy,
+    /// The sender's review when the recipient reported the event; `null`
+    /// when the sender or an admin did (there is nothing to review).
+    pub review: Option<Review>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -258,6 +343,8 @@ pub struct EventValues {
     pub participants: Option<i32>,
     pub in_reply_to: Option<i64>,
     pub updated_at: NaiveDateTime,
+    pub reported_by_city_id: Option<i64>,
+    pub review: Option<String>,
 }
 
 impl EventRow {
@@ -280,6 +367,12 @@ impl EventRow {
             participants: self.participants,
             in_reply_to: self.in_reply_to,
             updated_at: self.updated_at,
+            reported_by_city_id: self.reported_by_city_id,
+            review: self
+                .review
+                .as_ref()
+                .map(|r| serde_json::to_string(&r.0))
+                .transpose()?,
         })
     }
 }

@@ -1,7 +1,7 @@
 //! The diesel queries of events. Every write locks its twinning's row first and
 //! refreshes the twinning's `last_exchange` in the same transaction.
 
-use super::model::{EventRef, EventRow, EventStatus, EventValues};
+use super::model::{EventRef, EventRow, EventStatus, EventValues, StoredReview};
 use crate::db::DbConnection;
 use crate::db::schema::{cities, event_languages, events, twinnings};
 use crate::error::{AppError, ErrorCode, FieldError};
@@ -98,6 +98,17 @@ fn check_against_twinning(
             pair[0]
         };
     }
+    if let Some(reporter) = values.reported_by_city_id
+        && !pair.contains(&reporter)
+    {
+        errors.push(FieldError::new(
+            "reported_by_city_id",
+            format!(
+                "must be one of the twinning's cities ({} or {})",
+                pair[0], pair[1]
+            ),
+        ));
+    }
     if let Some(reply_to) = values.in_reply_to {
         let target: Option<EventRow> = events::table.find(reply_to).first(conn).optional()?;
         match target {
@@ -172,6 +183,22 @@ fn is_later(event: &EventRow, twinning: &TwinningRow) -> bool {
         }
         _ => true,
     }
+}
+
+/// Stores the sender's review of the event.
+pub fn set_review(
+    conn: &mut DbConnection,
+    id: i64,
+    review: &StoredReview,
+    now: chrono::NaiveDateTime,
+) -> Result<EventRow, AppError> {
+    let text = serde_json::to_string(review).map_err(AppError::internal)?;
+    diesel::update(events::table.find(id))
+        .set((events::review.eq(text), events::updated_at.eq(now)))
+        .returning(events::all_columns)
+        .get_result::<EventRow>(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("event", id))
 }
 
 pub fn update(

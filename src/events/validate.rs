@@ -137,6 +137,13 @@ pub fn validate_patch(
     values.from_city_id = current.from_city_id;
     values.to_city_id = current.to_city_id;
     values.in_reply_to = current.in_reply_to;
+    values.reported_by_city_id = current.reported_by_city_id;
+    values.review = current
+        .review
+        .as_ref()
+        .map(|r| serde_json::to_string(&r.0))
+        .transpose()
+        .map_err(AppError::internal)?;
     Ok(values)
 }
 
@@ -183,5 +190,7 @@ fn finish(
         participants: draft.participants,
         in_reply_to: None,
         updated_at: now,
+        reported_by_city_id: None,
+        review: None,
     })
 }

@@ -37,6 +37,7 @@ macro_rules! method {
 method!(get, GET);
 method!(post, POST);
 method!(patch, PATCH);
+method!(put, PUT);
 method!(delete, DELETE);
 
 /// A resource at `path` with these methods, under `policy`.

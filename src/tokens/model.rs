@@ -124,7 +124,19 @@ impl Principal {
         }
     }
 
-    fn out_of_scope(&self, what: &str) -> AppError {
+    /// The city of the pair `a`–`b` this token speaks for: `None` for an
+    /// admin (who speaks for the registry) or a token for neither; the lower
+    /// id for a token of both.
+    pub fn side_in(&self, a: i64, b: i64) -> Option<i64> {
+        if self.admin {
+            return None;
+        }
+        [a.min(b), a.max(b)]
+            .into_iter()
+            .find(|c| self.cities.contains(c))
+    }
+
+    pub fn out_of_scope(&self, what: &str) -> AppError {
         AppError::forbidden(format!(
             "token \"{}\" may edit only cities {:?} and what involves them, not {what}",
             self.name, self.cities

@@ -14,7 +14,7 @@ use crate::events::view::render_one;
 use crate::tokens::Principal;
 use diesel::prelude::*;
 
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 14] = [
     "id",
     "twinning_id",
     "kind",
@@ -28,6 +28,7 @@ pub const COLUMNS: [&str; 13] = [
     "media_urls",
     "participants",
     "in_reply_to",
+    "reported_by_city_id",
 ];
 
 fn draft_of(event: &Event) -> NewEvent {
@@ -102,6 +103,11 @@ pub(super) fn import_one(
     let twinning_id = reasons.take(record.int("twinning_id"));
     let from_city_id = reasons.take(record.int("from_city_id"));
     let in_reply_to = reasons.take(record.int("in_reply_to"));
+    // The city whose staff reported the event (empty: an admin). Without the
+    // column a new event is reported by its sender, as stored events are.
+    let reporter = record
+        .has("reported_by_city_id")
+        .then(|| reasons.take(record.int("reported_by_city_id")));
     let (today, now) = (crate::clock::today(), crate::clock::now());
     let existing = match id {
         Some(id) => events::table.find(id).first::<EventRow>(conn).optional()?,
@@ -125,6 +131,17 @@ pub(super) fn import_one(
             values.twinning_id = current.twinning_id;
             values.to_city_id = current.to_city_id;
             let mut stored = current.values().map_err(AppError::internal)?;
+            values.reported_by_city_id = reporter.unwrap_or(current.reported_by_city_id);
+            values.review = stored.review.clone();
+            if let Some(Some(city)) = reporter
+                && city != current.from_city_id
+                && city != current.to_city_id
+            {
+                return Err(AppError::validation(vec![crate::error::FieldError::new(
+                    "reported_by_city_id",
+                    format!("city {city} is not one of the event's two cities"),
+                )]));
+            }
             stored.updated_at = values.updated_at;
             if values == stored {
                 return Ok(Outcome::Skipped);
@@ -146,6 +163,7 @@ pub(super) fn import_one(
             reasons.into_result()?;
             let mut values = validate_new(draft, today, now)?;
             values.twinning_id = twinning_id.unwrap_or_default();
+            values.reported_by_city_id = reporter.unwrap_or(Some(values.from_city_id));
             let row = queries::insert(conn, values, id)?;
             audit::created::<Event>(conn, author, row)?;
             Ok(Outcome::Created)
@@ -171,5 +189,6 @@ pub fn export_record(e: &Event) -> Vec<serde_json::Value> {
         list(&e.media_urls),
         json!(e.participants),
         json!(e.in_reply_to.as_ref().map(|r| r.id)),
+        json!(e.reported_by.city_id),
     ]
 }

@@ -63,6 +63,18 @@ impl Record {
         }
     }
 
+    /// `true` or `false` (JSON, or text in any case); empty is no value.
+    pub fn boolean(&self, name: &str) -> Field<bool> {
+        match self.value(name) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(Value::String(s)) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(other) => Err(format!("{name}: must be true or false, not {other}")),
+        }
+    }
+
     pub fn float(&self, name: &str) -> Field<f64> {
         match self.value(name) {
             None => Ok(None),

@@ -6,13 +6,14 @@ use super::cities::CityIndex;
 use super::fields::{Reasons, parse_enum};
 use super::{Outcome, Record};
 use crate::changes::audit;
+use crate::changes::model::ChangeAuthor;
 use crate::db::DbConnection;
 use crate::db::schema::twinnings;
 use crate::error::{AppError, ErrorCode, FieldError};
 use crate::tokens::Principal;
 use crate::twinnings::model::{
-    NewTwinning, StatusChange, Twinning, TwinningKind, TwinningPatch, TwinningStatus,
-    TwinningValues,
+    Confirmed, NewTwinning, StatusChange, Twinning, TwinningKind, TwinningPatch, TwinningRow,
+    TwinningStatus, TwinningValues,
 };
 use crate::twinnings::queries;
 use crate::twinnings::validate::{validate_new, validate_patch};
@@ -20,7 +21,7 @@ use crate::twinnings::view::render_one;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 16] = [
     "id",
     "city_a_id",
     "city_b_id",
@@ -35,10 +36,12 @@ pub const COLUMNS: [&str; 14] = [
     "notes",
     "source_urls",
     "status_history",
+    "city_a_confirmed",
+    "city_b_confirmed",
 ];
 
 /// The columns of an export, in order.
-pub const EXPORT_COLUMNS: [&str; 10] = [
+pub const EXPORT_COLUMNS: [&str; 12] = [
     "id",
     "city_a_id",
     "city_b_id",
@@ -49,6 +52,8 @@ pub const EXPORT_COLUMNS: [&str; 10] = [
     "notes",
     "source_urls",
     "status_history",
+    "city_a_confirmed",
+    "city_b_confirmed",
 ];
 
 fn history(record: &Record, reasons: &mut Reasons) -> Option<Vec<StatusChange>> {
@@ -111,11 +116,50 @@ fn with_history(
     Ok(values)
 }
 
-/// What one record names: its id, its pair and its history.
+/// What one record names: its id, its pair, its history and which of its
+/// cities confirm it (`city_a_confirmed`, `city_b_confirmed`; none given
+/// keeps what is stored).
 struct Named {
     id: Option<i64>,
     pair: Option<(i64, i64)>,
     history: Option<Vec<StatusChange>>,
+    confirmed: [Option<bool>; 2],
+}
+
+impl Named {
+    /// Each named side's wanted confirmation: city `a` of the record, or,
+    /// when the record names no cities, the twinning's first city (as exported).
+    fn sides(&self, stored: Option<(i64, i64)>) -> Vec<(i64, bool)> {
+        let Some((a, b)) = self.pair.or(stored) else {
+            return Vec::new();
+        };
+        [a, b]
+            .into_iter()
+            .zip(self.confirmed)
+            .filter_map(|(city, wanted)| Some((city, wanted?)))
+            .collect()
+    }
+}
+
+/// Sets each side's confirmation as the record wants it, where it differs.
+fn confirm_sides(
+    conn: &mut DbConnection,
+    mut row: TwinningRow,
+    sides: &[(i64, bool)],
+    author: &Principal,
+    now: chrono::NaiveDateTime,
+) -> Result<TwinningRow, AppError> {
+    let confirmed = Confirmed {
+        at: now.and_utc(),
+        by: ChangeAuthor::of(author),
+    };
+    for &(city, wanted) in sides {
+        let is = matches!(row.confirmation_of(city), Some(Some(_)));
+        if is != wanted {
+            row = queries::set_confirmation(conn, &row, city, wanted.then_some(&confirmed), now)?;
+        }
+    }
+    Ok(row)
 }
 
 pub(super) fn import_one(
@@ -156,6 +200,8 @@ pub(super) fn import_one(
         id,
         pair: a.zip(b),
         history: history(record, &mut reasons),
+        confirmed: ["city_a_confirmed", "city_b_confirmed"]
+            .map(|column| reasons.take(record.boolean(column))),
     };
     let ordered = named.pair.map(|(a, b)| (a.min(b), a.max(b)));
     let existing = by_id.or_else(|| ordered.and_then(|p| pairs.get(&p).copied()));
@@ -208,14 +254,22 @@ fn update(
     let patch = patch_of(record, &mut reasons);
     reasons.into_result()?;
     let (today, now) = (crate::clock::today(), crate::clock::now());
-    let values = with_history(validate_patch(&current, patch, today, now)?, named.history)?;
+    let sides = named.sides(Some((current.city_low_id, current.city_high_id)));
+    let values = with_history(
+        validate_patch(&current, patch, today, now, None)?,
+        named.history,
+    )?;
     let mut stored = current.values().map_err(AppError::internal)?;
     stored.updated_at = values.updated_at;
-    if values == stored {
+    let confirmations_stay = sides
+        .iter()
+        .all(|&(city, wanted)| matches!(current.confirmation_of(city), Some(Some(_))) == wanted);
+    if values == stored && confirmations_stay {
         return Ok(Outcome::Skipped);
     }
     let before = render_one(conn, current, today)?;
     let row = queries::update(conn, existing, &values)?;
+    let row = confirm_sides(conn, row, &sides, author, now)?;
     audit::replaced(conn, author, before, row)?;
     Ok(Outcome::Updated)
 }
@@ -238,8 +292,10 @@ fn create(
     }
     let ids = new.city_ids.clone().unwrap_or_default();
     let (today, now) = (crate::clock::today(), crate::clock::now());
-    let values = with_history(validate_new(new, today, now)?, named.history)?;
+    let sides = named.sides(None);
+    let values = with_history(validate_new(new, today, now, None)?, named.history)?;
     let row = queries::insert(conn, &values, &ids, named.id)?;
+    let row = confirm_sides(conn, row, &sides, author, now)?;
     let created = audit::created::<Twinning>(conn, author, row)?;
     pairs.insert((values.city_low_id, values.city_high_id), created.id);
     Ok((Outcome::Created, created.id))
@@ -284,5 +340,7 @@ pub fn export_record(t: &Twinning) -> Vec<serde_json::Value> {
         json!(t.notes),
         json!(t.source_urls),
         json!(t.status_history),
+        json!(t.confirmations.first().map(|c| c.confirmed)),
+        json!(t.confirmations.get(1).map(|c| c.confirmed)),
     ]
 }

@@ -18,6 +18,8 @@ pub struct TwinningFilter {
     pub established_after: Option<String>,
     pub established_before: Option<String>,
     pub dormant_since: Option<String>,
+    /// Confirmed by both cities, or not yet by one of them.
+    pub confirmed: Option<bool>,
 }
 
 impl TwinningFilter {
@@ -58,6 +60,9 @@ impl TwinningFilter {
         }
         if let Some(since) = dormant {
             conditions.push(queries::dormant_since(since));
+        }
+        if let Some(both) = self.confirmed {
+            conditions.push(queries::confirmed(both));
         }
         Ok(conditions)
     }

@@ -2,13 +2,14 @@
 
 use super::filter::TwinningFilter;
 use super::model::{
-    CitySummary, CityTwinning, CityTwinningPage, NewTwinning, Twinning, TwinningKind, TwinningPage,
-    TwinningPatch, TwinningStatus,
+    CitySummary, CityTwinning, CityTwinningPage, Confirmed, NewTwinning, Twinning, TwinningKind,
+    TwinningPage, TwinningPatch, TwinningRow, TwinningStatus,
 };
 use super::queries;
 use super::validate::{validate_new, validate_patch};
 use super::view::{render, to_twinning};
 use crate::changes::audit;
+use crate::changes::model::ChangeAuthor;
 use crate::cities::model::City;
 use crate::db::Db;
 use crate::error::{AppError, ErrorCode, Problem};
@@ -44,6 +45,9 @@ pub struct TwinningListQuery {
     /// Only active twinnings with no completed exchange event on or after this date.
     #[param(example = "2015")]
     pub dormant_since: Option<String>,
+    /// Only twinnings confirmed by both cities (`true`), or those one city has
+    /// not confirmed yet (`false`); both when absent (each says which in `confirmed`).
+    pub confirmed: Option<bool>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page; empty or absent for the first page.
@@ -62,6 +66,7 @@ impl From<&TwinningListQuery> for TwinningFilter {
             established_after: q.established_after.clone(),
             established_before: q.established_before.clone(),
             dormant_since: q.dormant_since.clone(),
+            confirmed: q.confirmed,
         }
     }
 }
@@ -93,7 +98,10 @@ pub async fn list_twinnings(
     Ok(web::Json(TwinningPage { items, next_cursor }))
 }
 
-/// Register a twinning between two cities.
+/// Register a twinning between two cities. A city token confirms it for its
+/// own city only: the twinning is `confirmed` once the partner city confirms
+/// too (`PUT /api/v1/twinnings/{id}/confirmations/{city_id}`). An admin's
+/// registration confirms neither side.
 #[utoipa::path(
     post, path = "/api/v1/twinnings", tag = "twinnings",
     request_body = NewTwinning,
@@ -111,7 +119,12 @@ pub async fn create_twinning(
     body: ValidJson<NewTwinning>,
 ) -> Result<HttpResponse, AppError> {
     let city_ids = body.0.city_ids.clone().unwrap_or_default();
-    let values = validate_new(body.0, crate::clock::today(), crate::clock::now())?;
+    let by = match city_ids[..] {
+        [a, b] => principal.side_in(a, b),
+        _ => None,
+    };
+    let now = crate::clock::now();
+    let values = validate_new(body.0, crate::clock::today(), now, by)?;
     principal.require_pair(
         values.city_low_id,
         values.city_high_id,
@@ -119,7 +132,17 @@ pub async fn create_twinning(
     )?;
     let twinning = db
         .transaction(move |conn| {
-            let row = queries::insert(conn, &values, &city_ids, None)?;
+            let mut row = queries::insert(conn, &values, &city_ids, None)?;
+            // The sides this token speaks for are confirmed by registering.
+            for side in [row.city_low_id, row.city_high_id] {
+                if !principal.admin && principal.may_edit_city(side) {
+                    let confirmed = Confirmed {
+                        at: now.and_utc(),
+                        by: ChangeAuthor::of(&principal),
+                    };
+                    row = queries::set_confirmation(conn, &row, side, Some(&confirmed), now)?;
+                }
+            }
             audit::created::<Twinning>(conn, &principal, row)
         })
         .await?;
@@ -154,7 +177,11 @@ pub async fn get_twinning(
     Ok(web::Json(twinning))
 }
 
-/// Change a twinning; a new `status` is recorded in its history with `status_since` and `status_reason`.
+/// Change a twinning; a new `status` is recorded in its history with
+/// `status_since`, `status_reason` and the city whose staff set it (ending or
+/// suspending keeps both cities' confirmations). A city token that changes
+/// the terms both sides confirmed (`kind` or `established`) withdraws the
+/// partner's confirmation: the partner confirms the new terms again.
 #[utoipa::path(
     patch, path = "/api/v1/twinnings/{id}", tag = "twinnings",
     params(("id" = i64, Path, description = "Twinning id")),
@@ -173,6 +200,7 @@ pub async fn update_twinning(
 ) -> Result<web::Json<Twinning>, AppError> {
     let id = id.into_inner();
     let patch = body.0;
+    let now = crate::clock::now();
     let twinning = db
         .transaction(move |conn| {
             audit::update::<Twinning, _>(
@@ -181,9 +209,29 @@ pub async fn update_twinning(
                 id,
                 &if_match,
                 |current, _| {
-                    validate_patch(current, patch, crate::clock::today(), crate::clock::now())
+                    let by = principal.side_in(current.city_low_id, current.city_high_id);
+                    let values = validate_patch(current, patch, crate::clock::today(), now, by)?;
+                    let terms_changed = values.kind != current.kind.as_str()
+                        || values.established != current.established.map(|d| d.to_string());
+                    // The partner's confirmation was of the terms as they were.
+                    let withdrawn = [current.city_low_id, current.city_high_id]
+                        .into_iter()
+                        .filter(|&side| {
+                            terms_changed
+                                && !principal.admin
+                                && !principal.may_edit_city(side)
+                                && matches!(current.confirmation_of(side), Some(Some(_)))
+                        })
+                        .collect::<Vec<_>>();
+                    Ok((values, withdrawn))
                 },
-                |conn, values| queries::update(conn, id, &values),
+                |conn, (values, withdrawn)| {
+                    let mut row = queries::update(conn, id, &values)?;
+                    for side in withdrawn {
+                        row = queries::set_confirmation(conn, &row, side, None, now)?;
+                    }
+                    Ok(row)
+                },
             )
         })
         .await?;
@@ -199,7 +247,9 @@ pub struct DeleteTwinningQuery {
     pub cascade: Option<bool>,
 }
 
-/// Remove a twinning.
+/// Remove a twinning. A city token may remove only a twinning the partner
+/// has not confirmed (a proposal withdrawn); one the partner confirmed is
+/// ended with `PATCH` (`status: ended`), or removed by an admin.
 #[utoipa::path(
     delete, path = "/api/v1/twinnings/{id}", tag = "twinnings",
     params(("id" = i64, Path, description = "Twinning id"), DeleteTwinningQuery),
@@ -219,7 +269,12 @@ pub async fn delete_twinning(
     let id = id.into_inner();
     let cascade = query.0.cascade.unwrap_or(false);
     db.transaction(move |conn| {
-        audit::delete::<Twinning>(conn, &principal, id, &if_match, |conn, _| {
+        audit::delete::<Twinning>(conn, &principal, id, &if_match, |conn, row| {
+            if let Some(partner) = confirmed_by_partner(&principal, row) {
+                return Err(AppError::forbidden(format!(
+                    "twinning {id} is confirmed by city {partner}: end it with status `ended`, or ask an admin to remove it"
+                )));
+            }
             let events = crate::events::queries::count_for_twinning(conn, id)?;
             if events > 0 && !cascade {
                 return Err(AppError::conflict(
@@ -239,10 +294,122 @@ pub async fn delete_twinning(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A city of the pair that `principal` does not speak for and that has confirmed the twinning.
+fn confirmed_by_partner(principal: &Principal, row: &TwinningRow) -> Option<i64> {
+    [row.city_low_id, row.city_high_id]
+        .into_iter()
+        .find(|&side| {
+            !principal.may_edit_city(side) && matches!(row.confirmation_of(side), Some(Some(_)))
+        })
+}
+
+/// Confirm a twinning for one of its cities: that city's staff (or an admin
+/// for either city, e.g. for historic data). Once both cities have confirmed,
+/// the twinning is `confirmed`. Confirming again changes nothing.
+#[utoipa::path(
+    put, path = "/api/v1/twinnings/{id}/confirmations/{city_id}", tag = "twinnings",
+    params(
+        ("id" = i64, Path, description = "Twinning id"),
+        ("city_id" = i64, Path, description = "The city of the pair that confirms"),
+    ),
+    security(("bearer_token" = [])),
+    responses(
+        (status = 200, description = "The twinning, confirmed by the city", body = Twinning),
+    )
+)]
+pub async fn confirm_twinning(
+    principal: Principal,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+    if_match: IfMatch,
+) -> Result<web::Json<Twinning>, AppError> {
+    let (id, city_id) = path.into_inner();
+    Ok(web::Json(
+        set_side(&db, principal, id, city_id, if_match, true).await?,
+    ))
+}
+
+/// Withdraw a city's confirmation of a twinning (that city's staff, or an
+/// admin): the twinning is no longer `confirmed`, and the other city's
+/// confirmation stays. Withdrawing one not given changes nothing.
+#[utoipa::path(
+    delete, path = "/api/v1/twinnings/{id}/confirmations/{city_id}", tag = "twinnings",
+    params(
+        ("id" = i64, Path, description = "Twinning id"),
+        ("city_id" = i64, Path, description = "The city of the pair whose confirmation is withdrawn"),
+    ),
+    security(("bearer_token" = [])),
+    responses(
+        (status = 200, description = "The twinning, without the city's confirmation", body = Twinning),
+    )
+)]
+pub async fn withdraw_confirmation(
+    principal: Principal,
+    db: web::Data<Db>,
+    path: web::Path<(i64, i64)>,
+    if_match: IfMatch,
+) -> Result<web::Json<Twinning>, AppError> {
+    let (id, city_id) = path.into_inner();
+    Ok(web::Json(
+        set_side(&db, principal, id, city_id, if_match, false).await?,
+    ))
+}
+
+/// Confirms (or withdraws) `city_id`'s side of twinning `id`, recorded in
+/// the feed; 404 when the city is not one of the pair, 403 unless the token
+/// speaks for that city.
+async fn set_side(
+    db: &Db,
+    principal: Principal,
+    id: i64,
+    city_id: i64,
+    if_match: IfMatch,
+    confirm: bool,
+) -> Result<Twinning, AppError> {
+    let now = crate::clock::now();
+    db.transaction(move |conn| {
+        let current = <Twinning as crate::changes::Audited>::lock(conn, id)?;
+        let Some(side) = current.confirmation_of(city_id) else {
+            return Err(AppError::not_found_because(format!(
+                "city {city_id} is not one of the two cities of twinning {id}"
+            )));
+        };
+        principal.require_city(city_id)?;
+        if side.is_some() == confirm {
+            let unchanged = <Twinning as crate::changes::Audited>::render(conn, current)?;
+            if_match.check(&unchanged)?;
+            return Ok(unchanged);
+        }
+        let confirmed = Confirmed {
+            at: now.and_utc(),
+            by: ChangeAuthor::of(&principal),
+        };
+        audit::update::<Twinning, _>(
+            conn,
+            &principal,
+            id,
+            &if_match,
+            |_, _| Ok(()),
+            |conn, ()| {
+                queries::set_confirmation(
+                    conn,
+                    &current,
+                    city_id,
+                    confirm.then_some(&confirmed),
+                    now,
+                )
+            },
+        )
+    })
+    .await
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CityTwinningsQuery {
+    /// Only twinnings confirmed by both cities (`true`), or those one city has not confirmed yet (`false`).
+    pub confirmed: Option<bool>,
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page; empty or absent for the first page.
@@ -267,10 +434,19 @@ pub async fn list_city_twinnings(
     let page = PageParams::<i64>::new(query.0.limit, query.0.cursor.as_deref())?;
     let today = crate::clock::today();
     let (limit, after) = (page.limit, page.after);
+    let confirmed = query.0.confirmed;
     let result = db
         .read_quick(move |conn| {
             let city = crate::cities::queries::find(conn, city_id)?;
-            let rows = queries::of_city(conn, city_id, after, limit)?;
+            let rows = match confirmed {
+                Some(both) => queries::list(
+                    conn,
+                    vec![queries::involves(city_id), queries::confirmed(both)],
+                    after,
+                    limit,
+                )?,
+                None => queries::of_city(conn, city_id, after, limit)?,
+            };
             let (rows, next_cursor) = paginate(rows, limit, |r| r.id);
             let partner_ids: Vec<i64> = rows
                 .iter()

@@ -7,7 +7,7 @@ pub mod queries;
 pub mod validate;
 pub mod view;
 
-use crate::http::routes::{Class, Policy, delete, get, limited, patch, post, resource};
+use crate::http::routes::{Class, Policy, delete, get, limited, patch, post, put, resource};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ],
     ))
     .service(resource(
+        "/twinnings/{id}/confirmations/{city_id}",
+        Policy::Writes,
+        [put(confirm_twinning), delete(withdraw_confirmation)],
+    ))
+    .service(resource(
         "/cities/{id}/twinnings",
         Policy::Kept,
         [get(list_city_twinnings)],
@@ -43,5 +48,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     handlers::get_twinning,
     handlers::update_twinning,
     handlers::delete_twinning,
+    handlers::confirm_twinning,
+    handlers::withdraw_confirmation,
 ))]
 pub struct Paths;

@@ -1,5 +1,6 @@
 //! Twinnings as stored, as sent and as returned.
 
+use crate::changes::model::ChangeAuthor;
 use crate::cities::model::City;
 use crate::dates::PartialDate;
 use crate::db::schema::twinnings;
@@ -74,6 +75,8 @@ row_columns!(
     updated_at,
     last_exchange,
     last_exchange_last,
+    confirmed_low,
+    confirmed_high,
 );
 
 /// A row of `twinnings`, read with the columns of [`ROW`].
@@ -95,6 +98,43 @@ pub struct TwinningRow {
     pub updated_at: NaiveDateTime,
     pub last_exchange: Option<PartialDate>,
     pub last_exchange_last: Option<i32>,
+    pub confirmed_low: Option<JsonText<Confirmed>>,
+    pub confirmed_high: Option<JsonText<Confirmed>>,
+}
+
+impl TwinningRow {
+    /// The confirmation of `city_id`'s side (`None` when not one of the pair).
+    pub fn confirmation_of(&self, city_id: i64) -> Option<Option<&Confirmed>> {
+        if city_id == self.city_low_id {
+            Some(self.confirmed_low.as_ref().map(|c| &c.0))
+        } else if city_id == self.city_high_id {
+            Some(self.confirmed_high.as_ref().map(|c| &c.0))
+        } else {
+            None
+        }
+    }
+}
+
+/// A city's confirmation of a twinning, as stored: when, and by whom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Confirmed {
+    pub at: DateTime<Utc>,
+    pub by: ChangeAuthor,
+}
+
+/// Where one city of the pair stands: a twinning is official once both have confirmed it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "city_id": 2, "confirmed": true, "confirmed_at": "2026-11-28T09:30:00Z",
+    "confirmed_by": {"token_id": 3, "name": "Rochester international relations"}
+}))]
+pub struct Confirmation {
+    pub city_id: i64,
+    pub confirmed: bool,
+    /// When the city confirmed; `null` until it has.
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// The token that confirmed (a city's staff, or an admin for the city).
+    pub confirmed_by: Option<ChangeAuthor>,
 }
 
 /// A city as embedded in a twinning.
@@ -125,6 +165,10 @@ pub struct StatusChange {
     #[schema(value_type = Option<String>, example = "2022-03")]
     pub since: Option<PartialDate>,
     pub reason: Option<String>,
+    /// The city whose staff set this status; `null` when an admin or an import did.
+    #[serde(default)]
+    #[schema(example = 1)]
+    pub by_city_id: Option<i64>,
 }
 
 /// The N-th anniversary of a twinning's start, at the start date's precision.
@@ -144,11 +188,18 @@ pub struct AnniversaryDate {
         {"id": 1, "name": "Veliky Novgorod", "country_code": "RU"},
         {"id": 2, "name": "Rochester", "country_code": "US"}
     ],
+    "confirmations": [
+        {"city_id": 1, "confirmed": true, "confirmed_at": "2026-11-27T08:00:00Z",
+            "confirmed_by": {"token_id": 2, "name": "Veliky Novgorod international relations"}},
+        {"city_id": 2, "confirmed": true, "confirmed_at": "2026-11-28T09:30:00Z",
+            "confirmed_by": {"token_id": 3, "name": "Rochester international relations"}}
+    ],
+    "confirmed": true,
     "kind": "sister_city",
     "status": "active",
     "established": "1990",
     "ended": null,
-    "status_history": [{"status": "active", "since": "1990", "reason": null}],
+    "status_history": [{"status": "active", "since": "1990", "reason": null, "by_city_id": 1}],
     "notes": "30th anniversary marked in 2020 with video greetings in Russian and English.",
     "source_urls": ["https://www.example.org/novgorod-rochester"],
     "next_anniversary": {"years": 37, "date": "2027"},
@@ -160,6 +211,10 @@ pub struct Twinning {
     pub id: i64,
     /// The two cities, by id.
     pub cities: Vec<CitySummary>,
+    /// Each city's confirmation, in the order of `cities`.
+    pub confirmations: Vec<Confirmation>,
+    /// Both cities have confirmed: the twinning is official. Until then one side proposes it.
+    pub confirmed: bool,
     pub kind: TwinningKind,
     pub status: TwinningStatus,
     /// Start: YYYY, YYYY-MM or YYYY-MM-DD, as precise as it is known.

@@ -1,6 +1,6 @@
 //! The diesel queries of twinnings; each runs on either backend.
 
-use super::model::{CitySummary, TwinningRow, TwinningValues};
+use super::model::{CitySummary, Confirmed, TwinningRow, TwinningValues};
 use crate::cities::model::CityRow;
 use crate::dates::PartialDate;
 use crate::db::DbConnection;
@@ -139,6 +139,64 @@ pub fn update(
         .get_result(conn)
         .optional()?
         .ok_or_else(|| AppError::not_found("twinning", id))
+}
+
+/// Sets (or, with `None`, withdraws) the confirmation of `city_id`'s side,
+/// one of the row's pair. The other side's stays as it is.
+pub fn set_confirmation(
+    conn: &mut DbConnection,
+    row: &TwinningRow,
+    city_id: i64,
+    confirmed: Option<&Confirmed>,
+    now: chrono::NaiveDateTime,
+) -> Result<TwinningRow, AppError> {
+    let text = confirmed
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(AppError::internal)?;
+    let update = diesel::update(twinnings::table.find(row.id));
+    let update = if city_id == row.city_low_id {
+        update
+            .set((
+                twinnings::confirmed_low.eq(text),
+                twinnings::updated_at.eq(now),
+            ))
+            .returning(crate::twinnings::model::ROW)
+            .get_result(conn)
+    } else if city_id == row.city_high_id {
+        update
+            .set((
+                twinnings::confirmed_high.eq(text),
+                twinnings::updated_at.eq(now),
+            ))
+            .returning(crate::twinnings::model::ROW)
+            .get_result(conn)
+    } else {
+        return Err(AppError::internal(format!(
+            "city {city_id} is not of twinning {}",
+            row.id
+        )));
+    };
+    update
+        .optional()?
+        .ok_or_else(|| AppError::not_found("twinning", row.id))
+}
+
+/// Confirmed by both cities (`true`), or still awaiting one (`false`).
+pub fn confirmed(both: bool) -> Condition {
+    if both {
+        Box::new(
+            twinnings::confirmed_low
+                .is_not_null()
+                .and(twinnings::confirmed_high.is_not_null()),
+        )
+    } else {
+        Box::new(
+            twinnings::confirmed_low
+                .is_null()
+                .or(twinnings::confirmed_high.is_null()),
+        )
+    }
 }
 
 pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {

@@ -23,12 +23,17 @@ struct Draft {
     notes: Option<String>,
     source_urls: Vec<String>,
     history: Vec<StatusChange>,
+    /// The city whose staff write this (`None`: an admin or an import).
+    by: Option<i64>,
 }
 
+/// Checks a new twinning; `by` is the city whose staff register it, recorded
+/// in its first status (`None` for an admin or an import).
 pub fn validate_new(
     new: NewTwinning,
     today: NaiveDate,
     now: NaiveDateTime,
+    by: Option<i64>,
 ) -> Result<TwinningValues, AppError> {
     let mut e = Errors::default();
     let pair = match e.required("city_ids", new.city_ids) {
@@ -83,16 +88,20 @@ pub fn validate_new(
             status,
             since,
             reason,
+            by_city_id: by,
         }],
+        by,
     };
     finish(draft, e, today, now)
 }
 
+/// Checks a change; a new status records `by`, the city whose staff made it.
 pub fn validate_patch(
     current: &TwinningRow,
     patch: TwinningPatch,
     today: NaiveDate,
     now: NaiveDateTime,
+    by: Option<i64>,
 ) -> Result<TwinningValues, AppError> {
     let mut e = Errors::default();
     let patch_status = StatusPatch {
@@ -110,6 +119,7 @@ pub fn validate_patch(
         notes: current.notes.clone(),
         source_urls: current.source_urls.0.clone(),
         history: current.status_history.0.clone(),
+        by,
     };
     if let Some(kind) = patch.kind {
         draft.kind = kind;
@@ -182,11 +192,13 @@ fn change_status(
                 status,
                 since,
                 reason,
+                by_city_id: draft.by,
             });
         }
         Some(_) if since.is_some() || reason.is_some() => {
             // The status it already has: amend when and why it took effect.
             if let Some(last) = draft.history.last_mut() {
+                last.by_city_id = draft.by;
                 if since.is_some() {
                     last.since = since;
                 }

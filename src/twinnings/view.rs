@@ -1,6 +1,8 @@
 //! From rows to the JSON a client gets: embedded cities, derived anniversaries.
 
-use super::model::{AnniversaryDate, CitySummary, Twinning, TwinningRow, TwinningStatus};
+use super::model::{
+    AnniversaryDate, CitySummary, Confirmation, Confirmed, Twinning, TwinningRow, TwinningStatus,
+};
 use super::queries;
 use crate::changes::{Audited, Entity};
 use crate::dates::PartialDate;
@@ -84,18 +86,33 @@ pub fn summary(cities: &HashMap<i64, CitySummary>, id: i64) -> Result<CitySummar
         .ok_or_else(|| AppError::internal(format!("city {id} of a stored row is missing")))
 }
 
+fn confirmation(city_id: i64, confirmed: Option<Confirmed>) -> Confirmation {
+    Confirmation {
+        city_id,
+        confirmed: confirmed.is_some(),
+        confirmed_at: confirmed.as_ref().map(|c| c.at),
+        confirmed_by: confirmed.map(|c| c.by),
+    }
+}
+
 pub fn to_twinning(
     row: TwinningRow,
     cities: &HashMap<i64, CitySummary>,
     today: NaiveDate,
 ) -> Result<Twinning, AppError> {
     let status = row.status;
+    let confirmations = vec![
+        confirmation(row.city_low_id, row.confirmed_low.map(|c| c.into_inner())),
+        confirmation(row.city_high_id, row.confirmed_high.map(|c| c.into_inner())),
+    ];
     Ok(Twinning {
         id: row.id,
         cities: vec![
             summary(cities, row.city_low_id)?,
             summary(cities, row.city_high_id)?,
         ],
+        confirmed: confirmations.iter().all(|c| c.confirmed),
+        confirmations,
         kind: row.kind,
         status,
         established: row.established,

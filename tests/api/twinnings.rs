@@ -39,7 +39,7 @@ async fn the_two_twinnings_of_the_story_can_be_registered() {
     );
     assert_eq!(
         twinning["status_history"],
-        json!([{"status": "active", "since": "1990", "reason": null}])
+        json!([{"status": "active", "since": "1990", "reason": null, "by_city_id": null}])
     );
     // A year-precision start: this year's anniversary is "next" until the year is over.
     assert_eq!(
@@ -304,7 +304,7 @@ async fn an_end_date_makes_a_twinning_ended_without_anniversaries() {
     assert_eq!(twinning["next_anniversary"], Value::Null);
     assert_eq!(
         twinning["status_history"],
-        json!([{"status": "ended", "since": "2014-03", "reason": null}])
+        json!([{"status": "ended", "since": "2014-03", "reason": null, "by_city_id": null}])
     );
 }
 
@@ -327,8 +327,8 @@ async fn a_status_change_is_kept_in_the_history_with_its_reason() {
     assert_eq!(
         twinning["status_history"],
         json!([
-            {"status": "active", "since": "1990", "reason": null},
-            {"status": "suspended", "since": "2022-03", "reason": "Exchanges paused"}
+            {"status": "active", "since": "1990", "reason": null, "by_city_id": null},
+            {"status": "suspended", "since": "2022-03", "reason": "Exchanges paused", "by_city_id": null}
         ])
     );
     let response = app
@@ -639,7 +639,7 @@ async fn resending_the_current_status_amends_its_date_and_reason() {
     assert_eq!(history.len(), 2);
     assert_eq!(
         history[1],
-        json!({"status": "suspended", "since": "2022-03", "reason": "Paused by the council"})
+        json!({"status": "suspended", "since": "2022-03", "reason": "Paused by the council", "by_city_id": null})
     );
 }
 
