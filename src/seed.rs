@@ -123,7 +123,7 @@ pub fn demo(conn: &mut DbConnection) -> Result<SeedReport, AppError> {
             title: Some("30th anniversary visit to Veliky Novgorod".into()),
             description: Some("Representatives of the two cities were preparing to celebrate the round date in May in Veliky Novgorod; the visit was cancelled because of the coronavirus pandemic.".into()),
             ..NewEvent::default()
-        })?;
+        }, None)?;
         let greeting = ensure_event(conn, nr, &mut report, NewEvent {
             kind: Some(EventKind::VideoGreeting),
             from_city_id: Some(rochester),
@@ -134,7 +134,7 @@ pub fn demo(conn: &mut DbConnection) -> Result<SeedReport, AppError> {
             description: Some("Residents of Rochester sent Novgorodians a video with health wishes and hope for an early meeting.".into()),
             languages: vec!["ru".into(), "en".into()],
             ..NewEvent::default()
-        })?;
+        }, None)?;
         ensure_event(conn, nr, &mut report, NewEvent {
             kind: Some(EventKind::VideoGreeting),
             from_city_id: Some(novgorod),
@@ -146,7 +146,7 @@ pub fn demo(conn: &mut DbConnection) -> Result<SeedReport, AppError> {
             languages: vec!["ru".into(), "en".into()],
             in_reply_to: Some(greeting),
             ..NewEvent::default()
-        })?;
+        }, None)?;
         let sapporo_greeting = ensure_event(conn, sn, &mut report, NewEvent {
             kind: Some(EventKind::VideoGreeting),
             from_city_id: Some(sapporo),
@@ -157,7 +157,8 @@ pub fn demo(conn: &mut DbConnection) -> Result<SeedReport, AppError> {
             description: Some("Sapporo residents held up leaflets inscribed in Russian: \"Don't be sad Novosibirsk! The virus will pass! We'll hug each other soon!\"".into()),
             languages: vec!["ru".into(), "ja".into()],
             ..NewEvent::default()
-        })?;
+        // Novosibirsk logged the greeting it received; Sapporo confirmed it.
+        }, Some(novosibirsk))?;
         ensure_event(conn, sn, &mut report, NewEvent {
             kind: Some(EventKind::VideoGreeting),
             from_city_id: Some(novosibirsk),
@@ -169,7 +170,7 @@ pub fn demo(conn: &mut DbConnection) -> Result<SeedReport, AppError> {
             description: Some("Novosibirsk proposed to record a video in reply to Sapporo's greeting.".into()),
             in_reply_to: Some(sapporo_greeting),
             ..NewEvent::default()
-        })?;
+        }, None)?;
         Ok(report)
     })
 }
@@ -248,11 +249,15 @@ fn ensure_twinning(
     Ok(audit::created::<twinning::model::Twinning>(conn, &author(), row)?.id)
 }
 
+/// Logs a demo event once. `received_by`: the event was reported by the city
+/// that received it and confirmed by its sender, as staff on both sides would
+/// record it; otherwise its sender reported it.
 fn ensure_event(
     conn: &mut DbConnection,
     twinning_id: i64,
     report: &mut SeedReport,
     new: NewEvent,
+    received_by: Option<i64>,
 ) -> Result<i64, AppError> {
     let title = new.title.clone().unwrap_or_default();
     let existing: Option<i64> = events::table
@@ -266,8 +271,16 @@ fn ensure_event(
     }
     let mut values = event::validate::validate_new(new, clock::today(), clock::now())?;
     values.twinning_id = twinning_id;
-    // Each city tells of what it sent.
-    values.reported_by_city_id = Some(values.from_city_id);
+    values.reported_by_city_id = Some(received_by.unwrap_or(values.from_city_id));
+    if received_by.is_some() {
+        let review = event::model::StoredReview {
+            verdict: event::model::Verdict::Confirmed,
+            at: clock::now().and_utc(),
+            by: crate::changes::model::ChangeAuthor::of(&author()),
+            reason: None,
+        };
+        values.review = Some(serde_json::to_string(&review).map_err(AppError::internal)?);
+    }
     report.events += 1;
     let row = event::queries::insert(conn, values, None)?;
     Ok(audit::created::<event::model::Event>(conn, &author(), row)?.id)

@@ -24,3 +24,13 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<(), String> {
     }
     .map_err(|e| format!("revert failed: {e}"))
 }
+
+/// Reverts the newest applied migration (the tests of a data migration
+/// store rows as the schema before it held them, then migrate again).
+pub fn revert_last_migration(conn: &mut DbConnection) -> Result<(), String> {
+    match conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE).map(|_| ()),
+        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES).map(|_| ()),
+    }
+    .map_err(|e| format!("revert failed: {e}"))
+}

@@ -386,12 +386,7 @@ pub async fn review_event(
     body: ValidJson<NewReview>,
 ) -> Result<web::Json<Event>, AppError> {
     let id = id.into_inner();
-    let mut e = crate::validate::Errors::default();
-    let verdict = e.required("verdict", body.0.verdict);
-    let reason = e.long_text("reason", body.0.reason.as_deref(), MAX_REVIEW_REASON);
-    let Some(verdict) = verdict.filter(|_| e.is_empty()) else {
-        return Err(AppError::validation(e.0));
-    };
+    let (verdict, reason) = super::validate::validate_review(body.0)?;
     let now = crate::clock::now();
     let review = StoredReview {
         verdict,
@@ -402,6 +397,11 @@ pub async fn review_event(
     let event = db
         .transaction(move |conn| {
             let current = queries::lock(conn, id)?;
+            principal.require_pair(
+                current.from_city_id,
+                current.to_city_id,
+                &format!("event {id}"),
+            )?;
             if reported_by(&current).side != ReporterSide::Recipient {
                 return Err(AppError::conflict(
                     ErrorCode::NothingToReview,
@@ -417,9 +417,6 @@ pub async fn review_event(
         .await?;
     Ok(web::Json(event))
 }
-
-/// The longest reason a review may give.
-const MAX_REVIEW_REASON: usize = 1_000;
 
 /// Remove an event that no other event answers (the reporting city's staff, or an admin).
 #[utoipa::path(

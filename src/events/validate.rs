@@ -1,7 +1,9 @@
 //! The rules an event must meet. Those that need the database (the twinning's
 //! cities, the event replied to) are checked in `queries` within the write.
 
-use super::model::{EventMode, EventPatch, EventRow, EventStatus, EventValues, NewEvent};
+use super::model::{
+    EventMode, EventPatch, EventRow, EventStatus, EventValues, NewEvent, NewReview, Verdict,
+};
 use crate::dates::PartialDate;
 use crate::error::AppError;
 use crate::validate::{Errors, MAX_NAME_CHARS};
@@ -11,6 +13,20 @@ pub const MAX_DESCRIPTION: usize = 10_000;
 /// The sort key of an event without a date (9999-12-31): the far future, so that it
 /// leads a timeline (newest first) and comes after every dated one oldest first.
 pub const UNDATED: i32 = 99_991_231;
+
+/// The longest reason a review may give.
+pub const MAX_REVIEW_REASON: usize = 1_000;
+
+/// Checks the sender's review of a report: a verdict, and a reason if any.
+pub fn validate_review(review: NewReview) -> Result<(Verdict, Option<String>), AppError> {
+    let mut e = Errors::default();
+    let verdict = e.required("verdict", review.verdict);
+    let reason = e.long_text("reason", review.reason.as_deref(), MAX_REVIEW_REASON);
+    match verdict {
+        Some(verdict) if e.is_empty() => Ok((verdict, reason)),
+        _ => Err(AppError::validation(e.0)),
+    }
+}
 
 /// As `maximum` of `participants` in the document.
 pub const MAX_PARTICIPANTS: i32 = 10_000_000;

@@ -26,7 +26,7 @@ involving them. Reads need no token."
 }
 
 /// What the caching middleware does to every operation: GETs answer with an
-/// `ETag` and honour `If-None-Match` (304); PATCH and DELETE honour `If-Match` (412).
+/// `ETag` and honour `If-None-Match` (304); PUT, PATCH and DELETE honour `If-Match` (412).
 pub struct Caching;
 
 impl Modify for Caching {
@@ -39,7 +39,7 @@ impl Modify for Caching {
             if let Some(get) = item.get.as_mut() {
                 read_validators(get);
             }
-            for write in [item.patch.as_mut(), item.delete.as_mut()]
+            for write in [item.put.as_mut(), item.patch.as_mut(), item.delete.as_mut()]
                 .into_iter()
                 .flatten()
             {
@@ -99,7 +99,7 @@ fn read_validators(get: &mut Operation) {
 const ENTITY_TAGS_PATTERN: &str =
     r#"^[ \t]*(?:\*|(?:W/)?"[!#-~]*"(?:[ \t]*,[ \t]*(?:W/)?"[!#-~]*")*)[ \t]*$"#;
 
-/// A PATCH or DELETE honours `If-Match` with 412.
+/// A PUT, PATCH or DELETE honours `If-Match` with 412.
 fn write_precondition(write: &mut Operation) {
     add_header_param(
         write,

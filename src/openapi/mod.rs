@@ -97,6 +97,7 @@ fn operations(
     [
         item.get.as_mut(),
         item.post.as_mut(),
+        item.put.as_mut(),
         item.patch.as_mut(),
         item.delete.as_mut(),
     ]

@@ -122,6 +122,11 @@ fn property_rules() -> Vec<Rule> {
         ("NewToken", "name", name.clone()),
         ("NewToken", "city_ids", token_cities),
         ("NewTwinning", "city_ids", json!({"uniqueItems": true})),
+        (
+            "NewReview",
+            "reason",
+            long_text(crate::events::validate::MAX_REVIEW_REASON),
+        ),
     ];
     for pair in [
         both(CITY, "name", name.clone()),

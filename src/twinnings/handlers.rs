@@ -315,6 +315,7 @@ fn confirmed_by_partner(principal: &Principal, row: &TwinningRow) -> Option<i64>
     security(("bearer_token" = [])),
     responses(
         (status = 200, description = "The twinning, confirmed by the city", body = Twinning),
+        (status = 404, description = "There is no such twinning, or `city_id` is not one of its two cities (code `not_found`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn confirm_twinning(
@@ -341,6 +342,7 @@ pub async fn confirm_twinning(
     security(("bearer_token" = [])),
     responses(
         (status = 200, description = "The twinning, without the city's confirmation", body = Twinning),
+        (status = 404, description = "There is no such twinning, or `city_id` is not one of its two cities (code `not_found`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn withdraw_confirmation(

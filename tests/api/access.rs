@@ -11,6 +11,7 @@ async fn send(
     let request = match method {
         "POST" => client.post(url),
         "PATCH" => client.patch(url),
+        "PUT" => client.put(url),
         "DELETE" => client.delete(url),
         _ => client.get(url),
     };
@@ -33,6 +34,27 @@ async fn writes(app: &TestApp) -> Vec<(&'static str, String, Option<Value>)> {
         .await
         .unwrap();
     vec![
+        (
+            "PUT",
+            app.url(&format!(
+                "/api/v1/twinnings/{twinning}/confirmations/{}",
+                c.rochester
+            )),
+            None,
+        ),
+        (
+            "DELETE",
+            app.url(&format!(
+                "/api/v1/twinnings/{twinning}/confirmations/{}",
+                c.rochester
+            )),
+            None,
+        ),
+        (
+            "PUT",
+            app.url(&format!("/api/v1/events/{}/review", event["id"])),
+            Some(json!({"verdict": "confirmed"})),
+        ),
         (
             "PATCH",
             app.url(&format!("/api/v1/events/{}", event["id"])),
@@ -247,6 +269,31 @@ async fn a_novosibirsk_token_edits_novosibirsk_and_its_twinnings_only() {
     }))).await;
     assert_eq!(reply.status().as_u16(), 201);
     let reply: Value = reply.json().await.unwrap();
+    // What it received from its partner, reported by it; and its own side confirmed.
+    let received = send(
+        &staff,
+        "POST",
+        app.url(&format!("/api/v1/twinnings/{sn}/events")),
+        Some(json!({
+            "kind": "letter", "from_city_id": c.sapporo, "status": "completed", "date": "2021",
+            "title": "Letter from Sapporo"
+        })),
+    )
+    .await;
+    assert_eq!(received.status().as_u16(), 201);
+    let received: Value = received.json().await.unwrap();
+    assert_eq!(received["reported_by"]["side"], "recipient");
+    let confirmed = send(
+        &staff,
+        "PUT",
+        app.url(&format!(
+            "/api/v1/twinnings/{sn}/confirmations/{}",
+            c.novosibirsk
+        )),
+        None,
+    )
+    .await;
+    assert_eq!(confirmed.status().as_u16(), 200);
     assert_eq!(
         send(
             &staff,
@@ -327,6 +374,47 @@ async fn a_novosibirsk_token_edits_novosibirsk_and_its_twinnings_only() {
         (
             "DELETE",
             app.url(&format!("/api/v1/events/{}", rochester_event["id"])),
+            None,
+        ),
+        (
+            "PUT",
+            app.url(&format!(
+                "/api/v1/twinnings/{nr}/confirmations/{}",
+                c.novgorod
+            )),
+            None,
+        ),
+        (
+            "DELETE",
+            app.url(&format!(
+                "/api/v1/twinnings/{nr}/confirmations/{}",
+                c.rochester
+            )),
+            None,
+        ),
+        (
+            "PUT",
+            app.url(&format!("/api/v1/events/{}/review", rochester_event["id"])),
+            Some(json!({"verdict": "disputed"})),
+        ),
+        // Its own twinning, but the partner's side.
+        (
+            "PUT",
+            app.url(&format!(
+                "/api/v1/twinnings/{sn}/confirmations/{}",
+                c.sapporo
+            )),
+            None,
+        ),
+        // Its own twinning, but an admin's report.
+        (
+            "PATCH",
+            app.url(&format!("/api/v1/events/{}", greeting["id"])),
+            Some(json!({"title": "y"})),
+        ),
+        (
+            "DELETE",
+            app.url(&format!("/api/v1/events/{}", greeting["id"])),
             None,
         ),
         (

@@ -640,6 +640,10 @@ async fn the_demo_data_tells_the_whole_story_through_the_api() {
         .unwrap();
     assert_eq!(partners["items"][0]["partner"]["name"], "Sapporo");
     assert_eq!(partners["items"][0]["established"], "1990");
+    assert_eq!(
+        partners["items"][0]["confirmed"], true,
+        "both cities signed it in 1990"
+    );
     assert_eq!(partners["items"][0]["last_exchange"], "2020");
     let timeline: Value = app
         .get(&format!("/api/v1/cities/{}/events", novosibirsk["id"]))
@@ -654,6 +658,11 @@ async fn the_demo_data_tells_the_whole_story_through_the_api() {
         .find(|e| e["from_city"]["name"] == "Novosibirsk")
         .unwrap();
     assert_eq!(reply["status"], "in_preparation");
+    assert_eq!(
+        reply["reported_by"],
+        json!({"city_id": novosibirsk["id"], "side": "sender"})
+    );
+    assert_eq!(reply["review"], Value::Null, "the sender's own report");
     assert_eq!(reply["in_reply_to"]["title"], "Video greeting from Sapporo");
     let greeting = timeline["items"]
         .as_array()
@@ -668,6 +677,15 @@ async fn the_demo_data_tells_the_whole_story_through_the_api() {
             .contains("Don't be sad Novosibirsk!")
     );
     assert_eq!(greeting["kind"], "video_greeting");
+    assert_eq!(
+        greeting["reported_by"],
+        json!({"city_id": novosibirsk["id"], "side": "recipient"}),
+        "Novosibirsk logged the greeting it received"
+    );
+    assert_eq!(
+        greeting["review"]["state"], "confirmed",
+        "and Sapporo agreed"
+    );
 
     // Veliky Novgorod and Rochester: 30 years in 2020, the cancelled visit, greetings in two languages.
     let anniversaries: Value = app

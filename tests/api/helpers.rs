@@ -77,6 +77,13 @@ pub async fn spawn_app_with(settings: ServeArgs) -> TestApp {
     serve(url, guard, admin_token, settings)
 }
 
+/// The app on a database the test has migrated (and filled) itself.
+pub fn spawn_app_on(database: FreshDatabase) -> TestApp {
+    let FreshDatabase { url, guard } = database;
+    let admin_token = create_token(&url, "test admin", true, &[]);
+    serve(url, guard, admin_token, ServeArgs::from_env())
+}
+
 impl TestApp {
     /// Waits out the staleness bound after a write made beside the server
     /// (`db::watch`): at once on SQLite, within 1 s on PostgreSQL.
@@ -231,6 +238,14 @@ impl TestApp {
             .send()
             .await
             .expect("PATCH is sent")
+    }
+
+    pub async fn put(&self, path: &str) -> Response {
+        self.client
+            .put(self.url(path))
+            .send()
+            .await
+            .expect("PUT is sent")
     }
 
     pub async fn delete(&self, path: &str) -> Response {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod agreement;
 mod anniversaries;
 mod audit;
 mod cache;
