@@ -19,3 +19,4 @@ pub mod tokens;
 pub mod transfer;
 pub mod twinnings;
 pub mod validate;
+pub mod web;

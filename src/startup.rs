@@ -82,6 +82,7 @@ pub fn run(listener: TcpListener, mut db: Db, settings: &ServeArgs) -> std::io::
                 }),
             )
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document.clone()))
+            .configure(crate::web::configure)
             .default_service(web::to(fallback::not_found))
     })
     .max_connections(settings.max_connections)
@@ -99,7 +100,7 @@ pub fn run(listener: TcpListener, mut db: Db, settings: &ServeArgs) -> std::io::
 /// a client needs to see (ETag for caching and If-Match, Location, request id).
 fn cors(origins: Option<&str>) -> Cors {
     let mut cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,

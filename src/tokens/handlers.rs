@@ -1,6 +1,6 @@
 //! `/api/v1/tokens`: tokens for admins. Never cached, never showing a secret twice.
 
-use super::model::{CreatedToken, NewToken, Principal, TokenPage};
+use super::model::{CreatedToken, NewToken, Principal, Token, TokenPage};
 use super::queries;
 use crate::db::Db;
 use crate::error::AppError;
@@ -84,6 +84,26 @@ pub async fn list_tokens(
     Ok(HttpResponse::Ok()
         .insert_header(no_store())
         .json(TokenPage { items, next_cursor }))
+}
+
+/// The token this request is made with: whose it is, whether it is an
+/// admin's, and the cities it may edit (any token; a frontend signs in with it).
+#[utoipa::path(
+    get, path = "/api/v1/tokens/current", tag = "tokens",
+    security(("bearer_token" = [])),
+    responses(
+        (status = 200, description = "The request's own token, without its secret", body = Token),
+    )
+)]
+pub async fn current_token(
+    principal: Principal,
+    db: web::Data<Db>,
+) -> Result<HttpResponse, AppError> {
+    let Some(id) = principal.token_id else {
+        return Err(AppError::forbidden("the command line holds no token"));
+    };
+    let token = db.read(move |conn| queries::find(conn, id)).await?;
+    Ok(HttpResponse::Ok().insert_header(no_store()).json(token))
 }
 
 /// Revoke a token (admins only); it stops working at once.

@@ -20,6 +20,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         [get(list_tokens), post(create_token)],
     ))
     .service(resource(
+        "/tokens/current",
+        Policy::NoStore,
+        [get(current_token)],
+    ))
+    .service(resource(
         "/tokens/{id}",
         Policy::NoStore,
         [delete(revoke_token)],
@@ -28,5 +33,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The operations above, for the API document (`crate::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(handlers::create_token, handlers::list_tokens, handlers::revoke_token,))]
+#[openapi(paths(
+    handlers::create_token,
+    handlers::list_tokens,
+    handlers::current_token,
+    handlers::revoke_token,
+))]
 pub struct Paths;

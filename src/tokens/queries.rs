@@ -153,6 +153,14 @@ pub fn list(
         .collect())
 }
 
+/// One token by id, without its secret.
+pub fn find(conn: &mut DbConnection, id: i64) -> Result<Token, AppError> {
+    list(conn, Some(id - 1), 1)?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or_else(|| AppError::not_found("token", id))
+}
+
 /// Marks a token revoked; it stops working at once. Revoking twice is harmless.
 pub fn revoke(conn: &mut DbConnection, id: i64, now: NaiveDateTime) -> Result<(), AppError> {
     diesel::update(tokens::table.find(id).filter(tokens::revoked_at.is_null()))

@@ -226,20 +226,39 @@ async fn cors_for_any_origin_answers_every_origin_and_refuses_a_method_it_does_n
         .anonymous
         .request(reqwest::Method::OPTIONS, app.url("/api/v1/cities"))
         .header("origin", "https://portal.example.org")
-        .header("access-control-request-method", "PUT")
+        .header("access-control-request-method", "TRACE")
         .send()
         .await
         .unwrap();
     assert!(
         refused.status().is_client_error(),
-        "a preflight for PUT is refused: {}",
+        "a preflight for TRACE is refused: {}",
         refused.status()
     );
     assert!(
         refused
             .headers()
             .get("access-control-allow-methods")
-            .is_none_or(|m| !m.to_str().unwrap().contains("PUT"))
+            .is_none_or(|m| !m.to_str().unwrap().contains("TRACE"))
+    );
+    // PUT confirms a twinning and reviews an event: a frontend elsewhere may send it.
+    let confirm = app
+        .anonymous
+        .request(
+            reqwest::Method::OPTIONS,
+            app.url("/api/v1/twinnings/1/confirmations/2"),
+        )
+        .header("origin", "https://portal.example.org")
+        .header("access-control-request-method", "PUT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirm.status().as_u16(), 200);
+    assert!(
+        confirm.headers()["access-control-allow-methods"]
+            .to_str()
+            .unwrap()
+            .contains("PUT")
     );
 }
 

@@ -29,3 +29,4 @@ mod stored;
 mod transfer;
 mod twinnings;
 mod uploads;
+mod web;
