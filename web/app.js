@@ -406,6 +406,9 @@ async function twinningPage(id) {
   );
 }
 
+/** The most twinnings the world map draws (2 pages of the GeoJSON endpoint). */
+const MAP_MOST = 4000;
+
 async function mapPage() {
   const features = [];
   let cursor = "";
@@ -413,7 +416,8 @@ async function mapPage() {
     const page = await get(`/api/v1/twinnings.geojson?limit=2000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
     features.push(...page.features);
     cursor = page.next_cursor;
-  } while (cursor && features.length < 10000);
+  } while (cursor && features.length < MAP_MOST);
+  const more = Boolean(cursor);
   const lines = features.map((f) => ({
     coordinates: f.geometry.type === "MultiLineString" ? f.geometry.coordinates : [f.geometry.coordinates],
     pending: !f.properties.confirmed,
@@ -425,7 +429,7 @@ async function mapPage() {
     ends.forEach((at, i) => places.set(f.properties.city_ids[i], { at, title: f.properties.city_names[i] }));
   }
   show(h("h1", {}, "World map of twinnings"),
-    h("p", { class: "muted" }, `${features.length} twinnings between ${places.size} cities; a dashed line awaits one side's confirmation.`),
+    h("p", { class: "muted" }, `${more ? "The first " : ""}${numbers.format(features.length)} twinnings between ${numbers.format(places.size)} cities; a dashed line awaits one side's confirmation.`),
     await mapFrame(`Map of ${features.length} twinnings`, lines, [...places.values()]),
     h("h2", {}, "The twinnings"),
     h("ul", { class: "plain" }, features.slice(0, 200).map((f) => h("li", {}, h("a", { href: `#/twinnings/${f.properties.id}` }, f.properties.city_names.join(" – ")), ` · ${words(f.properties.kind)} · ${f.properties.established ? "since " + partialDate(f.properties.established) : ""}`))));

@@ -115,6 +115,24 @@ try {
     const heading = await page.locator("h1").innerText();
     if (!heading.includes("(Novosibirsk)")) fail(`the heading in Russian is ${JSON.stringify(heading)}, without the registry name beside it`);
   });
+  await step("a right-to-left name reads right to left, beside the registry name", async () => {
+    const id = new URL(cityUrl).hash.split("/").pop();
+    const city = await (await fetch(`${base}/api/v1/cities/${id}`)).json();
+    const names = { ...city.names, ar: "نوفوسيبيرسك" };
+    const patched = await fetch(`${base}/api/v1/cities/${id}`, {
+      method: "PATCH",
+      headers: { Authorization: `Bearer ${adminToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ names }),
+    });
+    if (!patched.ok) throw new Error(`adding an Arabic name answered ${patched.status}`);
+    await page.goto(`${base}/?lang=ar${new URL(cityUrl).hash}`);
+    const name = page.locator('h1 bdi[lang="ar"]');
+    await name.waitFor({ timeout: TIMEOUT });
+    const direction = await name.evaluate((e) => getComputedStyle(e).direction);
+    if (direction !== "rtl") fail(`the Arabic name is laid out ${direction}`);
+    const heading = await page.locator("h1").innerText();
+    if (!heading.includes("Novosibirsk")) fail(`the heading in Arabic is ${JSON.stringify(heading)}, without the registry name`);
+  });
   await step("screenshots of the city page and the map, desktop and phone", async () => {
     for (const [name, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
       await page.setViewportSize(viewport);
@@ -183,6 +201,24 @@ try {
     await desk.locator("ul.replies li", { hasText: "Letter of thanks from Veliky Novgorod" }).waitFor({ timeout: TIMEOUT });
     const line = await desk.locator("ul.replies li", { hasText: "Letter of thanks from Veliky Novgorod" }).innerText();
     if (!line.includes("December 2026")) fail(`the new reply reads ${JSON.stringify(line)}, not dated "December 2026"`);
+  });
+  await step("a stale edit of the city offers to reload it", async () => {
+    await desk.goto(`${base}/#/desk`);
+    await desk.getByText("Edit the city's record").click({ timeout: TIMEOUT });
+    const edit = desk.getByRole("form", { name: "Edit Veliky Novgorod" });
+    // Meanwhile, someone else changes the city.
+    const elsewhere = await fetch(`${base}/api/v1/cities/1`, {
+      method: "PATCH",
+      headers: { Authorization: `Bearer ${novgorodToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ population: 224286 }),
+    });
+    if (!elsewhere.ok) throw new Error(`the change made elsewhere answered ${elsewhere.status}`);
+    await edit.getByLabel("Population").fill("224000");
+    await edit.getByRole("button", { name: "Save" }).click();
+    await edit.getByRole("button", { name: "Reload the current version" }).click({ timeout: TIMEOUT });
+    await desk.getByText("Edit the city's record").click({ timeout: TIMEOUT });
+    const shown = await desk.getByRole("form", { name: "Edit Veliky Novgorod" }).getByLabel("Population").inputValue();
+    if (shown !== "224286") fail(`after reloading, the form shows population ${shown}, not the stored 224286`);
   });
   await step("and are refused, beside the field, on a twinning that is not theirs", async () => {
     await desk.goto(`${base}/#/desk`);
