@@ -1,8 +1,7 @@
 //! The change feed and each entity's history.
 
-use super::model::{Change, ChangeAuthor, ChangePage, ChangeRow, Entity};
+use super::model::{Change, ChangePage, ChangeRow, Entity};
 use super::queries::{self, ChangeFilter};
-use crate::db::text::JsonText;
 use crate::db::{Db, DbConnection};
 use crate::error::{AppError, ErrorCode, Problem};
 use crate::http::{Cursor, PageParams, ValidQuery};
@@ -12,20 +11,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 fn to_change(row: ChangeRow) -> Change {
-    Change {
-        id: row.id,
-        cursor: Cursor::encode(&row.id),
-        changed_at: row.changed_at.and_utc(),
-        author: ChangeAuthor {
-            token_id: row.token_id,
-            name: row.token_name,
-        },
-        entity: row.entity,
-        entity_id: row.entity_id,
-        action: row.action,
-        before: row.before.map(JsonText::into_inner),
-        after: row.after.map(JsonText::into_inner),
-    }
+    Change::from(row)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

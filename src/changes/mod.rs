@@ -4,6 +4,7 @@ pub mod audit;
 pub mod handlers;
 pub mod model;
 pub mod queries;
+pub mod stream;
 
 pub use audit::Audited;
 pub use model::{Action, Entity};
@@ -30,7 +31,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         [get(event_history)],
     ))
     // The feed is one range of the primary key: cheap, and polled often.
-    .service(resource("/changes", Policy::NoCache, [get(list_changes)]));
+    .service(resource("/changes", Policy::NoCache, [get(list_changes)]))
+    .service(resource(
+        "/changes/stream",
+        Policy::NoCache,
+        [get(stream::stream_changes)],
+    ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).
@@ -40,5 +46,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     handlers::twinning_history,
     handlers::event_history,
     handlers::list_changes,
+    stream::stream_changes,
 ))]
 pub struct Paths;

@@ -105,3 +105,22 @@ pub struct ChangePage {
     /// page of an entity's history.
     pub next_cursor: Option<String>,
 }
+
+impl From<ChangeRow> for Change {
+    fn from(row: ChangeRow) -> Change {
+        Change {
+            id: row.id,
+            cursor: crate::http::Cursor::encode(&row.id),
+            changed_at: row.changed_at.and_utc(),
+            author: ChangeAuthor {
+                token_id: row.token_id,
+                name: row.token_name,
+            },
+            entity: row.entity,
+            entity_id: row.entity_id,
+            action: row.action,
+            before: row.before.map(JsonText::into_inner),
+            after: row.after.map(JsonText::into_inner),
+        }
+    }
+}

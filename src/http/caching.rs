@@ -103,6 +103,10 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         return coded(res, coding).await;
     }
     let represented = res.response().extensions().contains::<Represented>();
+    if represented && !res.headers().contains_key(header::ETAG) {
+        // A stream with no tag (the change stream): sent as it comes.
+        return Ok(res);
+    }
     let tag = match res
         .headers()
         .get(header::ETAG)
@@ -130,6 +134,12 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
 
 /// Marks an answer whose coding and tag are set already (a kept one).
 struct Represented;
+
+/// Marks a streamed answer that carries its own tag and coding: it is
+/// answered 304 on a matching `If-None-Match`, never buffered to be tagged.
+pub fn streamed(response: &mut HttpResponse) {
+    response.extensions_mut().insert(Represented);
+}
 
 /// The headers of a body of `len` bytes sent in `coding`: its own tag, its
 /// `Content-Encoding`, and `Vary: Accept-Encoding` when its size lets it vary.

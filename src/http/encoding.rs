@@ -120,6 +120,17 @@ impl Coding {
         best.1
     }
 
+    /// Whether the request accepts this coding (`q` above 0, by name or by `*`).
+    pub fn acceptable(self, headers: &HeaderMap) -> bool {
+        headers.get_all(header::ACCEPT_ENCODING).any(|value| {
+            value.to_str().is_ok_and(|text| {
+                quality(text, self.token())
+                    .or_else(|| quality(text, "*"))
+                    .is_some_and(|q| q > 0.0)
+            })
+        })
+    }
+
     /// `Content-Encoding` for a body in this coding, if any.
     pub fn header(self) -> Option<HeaderValue> {
         (self != Coding::Identity).then(|| HeaderValue::from_static(self.token()))

@@ -293,7 +293,8 @@ pub async fn import_events(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    use crate::http::routes::{Policy, post, resource};
+    use super::download::{export_cities, export_events, export_twinnings};
+    use crate::http::routes::{Policy, get, post, resource};
     cfg.service(resource(
         "/import/cities",
         Policy::Writes,
@@ -308,10 +309,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         "/import/events",
         Policy::Writes,
         [post(import_events)],
+    ))
+    // Streamed, never kept: each carries the registry's version as its tag.
+    .service(resource(
+        "/export/cities",
+        Policy::NoCache,
+        [get(export_cities)],
+    ))
+    .service(resource(
+        "/export/twinnings",
+        Policy::NoCache,
+        [get(export_twinnings)],
+    ))
+    .service(resource(
+        "/export/events",
+        Policy::NoCache,
+        [get(export_events)],
     ));
 }
 
 /// The operations above, for the API document (`crate::openapi`).
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(import_cities, import_twinnings, import_events,))]
+#[openapi(paths(
+    import_cities,
+    import_twinnings,
+    import_events,
+    super::download::export_cities,
+    super::download::export_twinnings,
+    super::download::export_events,
+))]
 pub struct Paths;

@@ -9,6 +9,7 @@
 
 pub mod cities;
 pub mod cli;
+pub mod download;
 pub mod events;
 pub mod export;
 pub mod fields;
@@ -52,6 +53,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// Its name, as `?format=` takes it and as a file ends.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
     /// From a file name: `.csv`, `.jsonl` or `.ndjson`, also gzipped (`.csv.gz`).
     pub fn from_path(path: &str) -> Option<Format> {
         let lower = path.to_ascii_lowercase();
@@ -72,6 +81,16 @@ pub enum Kind {
     Cities,
     Twinnings,
     Events,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cities => "cities",
+            Kind::Twinnings => "twinnings",
+            Kind::Events => "events",
+        }
+    }
 }
 
 /// A record that could not be imported.
