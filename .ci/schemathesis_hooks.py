@@ -66,6 +66,9 @@ REFUSALS = [
     # Between two parameters: a calendar window ends after it starts and spans
     # a bounded number of years.
     (r"GET /api/v1/anniversaries(\.ics)?", 400, "invalid_parameter", r"to", r"must not be before `.*`|the window may span at most \d+ years"),
+    # Where a webhook may be delivered: URLs as the WHATWG URL standard parses
+    # them, and no loopback or private address (the server's own network).
+    (r"POST /api/v1/webhooks", 422, "validation_failed", r"url", r"is not a URL .*|must not be a loopback, private or link-local address|must not hold credentials|must have a host|must be an http or https URL"),
     # The grammar of an uploaded CSV or JSON Lines file.
     (r"POST /api/v1/import/.*", 422, "nothing_imported", None, None),
     (r"POST /api/v1/import/.*", 422, "validation_failed", r"line \d+", r".*"),

@@ -176,6 +176,27 @@ pub struct ServeArgs {
     /// calendar feed's). Default: the scheme and host each request was made to.
     #[arg(long, env = "PUBLIC_URL")]
     pub public_url: Option<PublicUrl>,
+
+    /// Allow webhook receivers on loopback and private addresses (for tests
+    /// and closed networks); refused by default.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
+
+    /// Seconds a webhook receiver has to answer one delivery.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub webhook_timeout_secs: u64,
+
+    /// Webhook subscriptions delivered to at once (each in its own feed order).
+    #[arg(long, env = "WEBHOOK_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub webhook_concurrency: u64,
+
+    /// The first retry's delay in milliseconds; each next one doubles (with jitter), up to an hour.
+    #[arg(long, env = "WEBHOOK_BACKOFF_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub webhook_backoff_ms: u64,
+
+    /// Seconds a delivery is retried before its subscription is disabled (a day).
+    #[arg(long, env = "WEBHOOK_GIVE_UP_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..=2_592_000))]
+    pub webhook_give_up_secs: u64,
 }
 
 /// `PUBLIC_URL`: an http(s) URL with no query, fragment or credentials,

@@ -20,3 +20,4 @@ pub mod transfer;
 pub mod twinnings;
 pub mod validate;
 pub mod web;
+pub mod webhooks;

@@ -39,12 +39,21 @@ pub fn run(listener: TcpListener, mut db: Db, settings: &ServeArgs) -> std::io::
     let document = openapi::document();
     let origins = settings.cors_allowed_origins.clone();
     let public_url = web::Data::new(settings.public_url.clone());
+    let allow_private = web::Data::new(crate::webhooks::target::AllowPrivate(
+        settings.webhook_allow_private,
+    ));
+    // Deliveries run beside the server, and end once it has stopped.
+    crate::webhooks::deliver::spawn(
+        std::sync::Arc::downgrade(&db.clone().into_inner()),
+        crate::webhooks::deliver::Settings::of(settings),
+    );
     let server = HttpServer::new(move || {
         App::new()
             .app_data(db.clone())
             .app_data(cache.clone())
             .app_data(limits.clone())
             .app_data(public_url.clone())
+            .app_data(allow_private.clone())
             .app_data(limit)
             .app_data(uploads)
             .app_data(web::PathConfig::default().error_handler(|_, _| {
@@ -65,7 +74,8 @@ pub fn run(listener: TcpListener, mut db: Db, settings: &ServeArgs) -> std::io::
                     .configure(tokens::configure)
                     .configure(changes::configure)
                     .configure(maps::configure)
-                    .configure(transfer::http::configure),
+                    .configure(transfer::http::configure)
+                    .configure(crate::webhooks::configure),
             )
             .service(resource(
                 "/healthz",

@@ -25,12 +25,26 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<(), String> {
     .map_err(|e| format!("revert failed: {e}"))
 }
 
-/// Reverts the newest applied migration (the tests of a data migration
-/// store rows as the schema before it held them, then migrate again).
-pub fn revert_last_migration(conn: &mut DbConnection) -> Result<(), String> {
-    match conn {
-        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE).map(|_| ()),
-        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES).map(|_| ()),
+/// Reverts the applied migrations from `version` (as `20261201000014`) on,
+/// newest first (the tests of a data migration store rows as the schema
+/// before it held them, then migrate again).
+pub fn revert_migrations_from(conn: &mut DbConnection, version: &str) -> Result<(), String> {
+    loop {
+        let newest = match conn {
+            DbConnection::Sqlite(c) => c.applied_migrations(),
+            DbConnection::Postgres(c) => c.applied_migrations(),
+        }
+        .map_err(|e| format!("reading the applied migrations failed: {e}"))?
+        .into_iter()
+        .map(|v| v.to_string())
+        .max();
+        if newest.is_none_or(|newest| newest.as_str() < version) {
+            return Ok(());
+        }
+        match conn {
+            DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE).map(|_| ()),
+            DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES).map(|_| ()),
+        }
+        .map_err(|e| format!("revert failed: {e}"))?;
     }
-    .map_err(|e| format!("revert failed: {e}"))
 }

@@ -7,7 +7,7 @@ pub mod text;
 pub mod watch;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection};
-pub use migrations::{revert_all_migrations, revert_last_migration, run_migrations};
+pub use migrations::{revert_all_migrations, revert_migrations_from, run_migrations};
 use watch::Watch;
 
 use crate::error::AppError;

@@ -140,6 +140,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// A receiver of the change feed, and its place in it.
+    webhook_subscriptions (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        /// JSON lists of the entities, actions and cities it takes (empty: any).
+        entities -> Text,
+        actions -> Text,
+        city_ids -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        /// Changes after this one are yet to become its deliveries.
+        after_change_id -> BigInt,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// One change for one subscription: the outbox.
+    webhook_deliveries (id) {
+        id -> BigInt,
+        subscription_id -> BigInt,
+        change_id -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(city_search_tokens -> cities (city_id));
 diesel::allow_tables_to_appear_in_same_query!(
     cities,
@@ -149,5 +186,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     event_languages,
     tokens,
     token_cities,
-    changes
+    changes,
+    webhook_subscriptions,
+    webhook_deliveries
 );

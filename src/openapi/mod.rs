@@ -54,6 +54,8 @@ the closing quote), and `If-Match` takes any of them.",
         (name = "anniversaries", description = "Anniversaries of twinnings, derived from their start dates (also as an iCalendar feed)"),
         (name = "maps", description = "GeoJSON for maps: twinnings as lines, cities as points"),
         (name = "import", description = "Bulk import from CSV or JSON Lines (admins only)"),
+        (name = "export", description = "Whole exports over HTTP, streamed, in the import's columns"),
+        (name = "webhooks", description = "The change feed pushed to receivers, signed as Standard Webhooks 1.0 specifies (admins only); the payload is in `webhooks`"),
         (name = "changes", description = "Every write, in commit order: a feed to sync from, and each entity's history"),
         (name = "tokens", description = "Access tokens (admins only)"),
         (name = "health", description = "Probes for operators"),
@@ -72,6 +74,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         crate::changes::Paths::openapi(),
         crate::tokens::Paths::openapi(),
         crate::transfer::http::Paths::openapi(),
+        crate::webhooks::Paths::openapi(),
         crate::maps::Paths::openapi(),
         crate::anniversaries::Paths::openapi(),
         crate::health::Paths::openapi(),
@@ -87,7 +90,30 @@ pub fn document() -> utoipa::openapi::OpenApi {
     for modifier in modifiers {
         modifier.modify(&mut document);
     }
+    document.webhooks = Some(webhooks());
     document
+}
+
+/// What a subscription's receiver gets (OpenAPI 3.1 `webhooks`).
+fn webhooks() -> utoipa::openapi::path::Paths {
+    let header = |name: &str, kind: &str, example: serde_json::Value, description: &str| {
+        serde_json::json!({"name": name, "in": "header", "required": true,
+            "schema": {"type": kind}, "example": example, "description": description})
+    };
+    let change = serde_json::json!({"change": {"post": {
+        "tags": ["webhooks"],
+        "operationId": "change_webhook",
+        "summary": "One change of the feed, POSTed to a subscription's URL",
+        "description": "Each change that matches a subscription is sent to its `url` once the receiver takes it (any 2xx), in feed order, as the change feed shows it. Deliveries are signed as Standard Webhooks 1.0 specifies: `webhook-signature` is `v1,` and the base64 HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, of `{webhook-id}.{webhook-timestamp}.{body}`. Verify it (the `standardwebhooks` libraries do), refuse a timestamp more than a few minutes old, and deduplicate by `webhook-id`: a change may come more than once (at least once). Any other answer, or none within `WEBHOOK_TIMEOUT_SECS`, is retried with exponential backoff and jitter for `WEBHOOK_GIVE_UP_SECS` (a day), after which the subscription is disabled, saying why.",
+        "parameters": [
+            header("webhook-id", "string", serde_json::json!("change_42"), "The change's stable id: the same on every attempt"),
+            header("webhook-timestamp", "integer", serde_json::json!(1764576000), "When this attempt was signed, in seconds since 1970"),
+            header("webhook-signature", "string", serde_json::json!("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="), "`v1,` and the signature, base64"),
+        ],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Change"}}}},
+        "responses": {"2XX": {"description": "The receiver took the change"}}
+    }}});
+    serde_json::from_value(change).unwrap_or_default()
 }
 
 /// The operations of a path that the API has.

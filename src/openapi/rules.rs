@@ -127,6 +127,12 @@ fn property_rules() -> Vec<Rule> {
             "reason",
             long_text(crate::events::validate::MAX_REVIEW_REASON),
         ),
+        (
+            "NewSubscription",
+            "url",
+            json!({"format": "uri", "maxLength": 2000, "pattern": URL_PATTERN}),
+        ),
+        ("NewSubscription", "city_ids", json!({"maxItems": 100})),
     ];
     for pair in [
         both(CITY, "name", name.clone()),

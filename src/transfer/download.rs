@@ -204,7 +204,7 @@ macro_rules! export_operation {
     ($name:ident, $kind:expr, $path:literal, $what:literal) => {
         #[doc = concat!("The whole registry's ", $what, ", streamed in the command line's export columns (CSV or JSON Lines; gzip when asked). Its `ETag` is the registry's version: an unchanged export answers 304.")]
         #[utoipa::path(
-            get, path = $path, tag = "transfer",
+            get, path = $path, tag = "export",
             params(ExportQuery),
             responses(
                 (status = 200, description = concat!("Every ", $what, " record, by id"),

@@ -94,6 +94,22 @@ impl TestApp {
         }
     }
 
+    /// Stops this instance's server (as a process stopping would), waiting
+    /// for it; the database stays for the instances beside it.
+    pub async fn stop(&self) {
+        self.server.stop(true).await;
+    }
+
+    /// An instance with these settings serving this app's database.
+    pub async fn beside_with(&self, settings: ServeArgs) -> TestApp {
+        serve(
+            self.database_url.clone(),
+            TestDb::Shared,
+            self.admin_token.clone(),
+            settings,
+        )
+    }
+
     /// A second instance serving this app's database, as a second machine
     /// behind no proxy would: its own process state, its own cache.
     pub async fn beside(&self) -> TestApp {

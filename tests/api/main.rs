@@ -32,3 +32,4 @@ mod transfer;
 mod twinnings;
 mod uploads;
 mod web;
+mod webhooks;

@@ -1,6 +1,6 @@
 use crate::helpers::{fresh_database, spawn_app_on};
 use diesel::connection::SimpleConnection;
-use twinning::db::{revert_all_migrations, revert_last_migration, run_migrations};
+use twinning::db::{revert_all_migrations, revert_migrations_from, run_migrations};
 
 #[test]
 fn every_migration_goes_up_down_and_up_again() {
@@ -30,7 +30,7 @@ async fn stored_twinnings_migrate_as_confirmed_by_both_and_events_as_reported_by
     let database = fresh_database();
     let mut conn = database.url.establish().unwrap();
     run_migrations(&mut conn).unwrap();
-    revert_last_migration(&mut conn).unwrap();
+    revert_migrations_from(&mut conn, "20261201000014").unwrap();
     conn.batch_execute(
         "INSERT INTO cities (id, name, names, alternate_names, country_code, created_at, updated_at) VALUES
             (1, 'Veliky Novgorod', '{}', '[]', 'RU', '2026-11-27 08:00:00', '2026-11-27 08:00:00'),
@@ -46,7 +46,7 @@ async fn stored_twinnings_migrate_as_confirmed_by_both_and_events_as_reported_by
              'Video greeting from Rochester', '2026-11-27 08:00:00', '2026-11-27 08:00:00');",
     )
     .unwrap();
-    assert_eq!(run_migrations(&mut conn).unwrap().len(), 1);
+    assert!(!run_migrations(&mut conn).unwrap().is_empty());
     drop(conn);
 
     let app = spawn_app_on(database);
