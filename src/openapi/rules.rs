@@ -64,7 +64,36 @@ impl Modify for FieldRules {
             });
         }
         rules_between_fields(components);
+        enum_names(components);
     }
+}
+
+/// A name for each time zone that generated clients can use as an enum
+/// member (`x-enum-varnames`): the names themselves differ only in signs
+/// (`GMT+0`, `GMT-0`, `GMT0`), which most languages' identifiers drop.
+fn enum_names(components: &mut utoipa::openapi::Components) {
+    let names: Vec<String> = crate::schemas::time_zones()
+        .iter()
+        .map(|zone| member_name(zone))
+        .collect();
+    edit(components, "TimeZone", |object| {
+        object.insert("x-enum-varnames".into(), json!(names));
+    });
+}
+
+/// `America/Port-au-Prince` → `AMERICA_PORT_AU_PRINCE`, `Etc/GMT+1` → `ETC_GMT_PLUS_1`.
+fn member_name(zone: &str) -> String {
+    let mut name = String::new();
+    let mut chars = zone.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '+' => name.push_str("_PLUS_"),
+            '-' if chars.peek().is_some_and(char::is_ascii_digit) => name.push_str("_MINUS_"),
+            c if c.is_ascii_alphanumeric() => name.push(c.to_ascii_uppercase()),
+            _ => name.push('_'),
+        }
+    }
+    name
 }
 
 type Rule = (&'static str, &'static str, Value);
@@ -297,4 +326,22 @@ fn edit(
             .insert("allOf".into(), all_of);
     }
     *schema = RefOr::T(Schema::Object(rebuilt));
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_time_zone_has_a_member_name_of_its_own() {
+        let zones = crate::schemas::time_zones();
+        let mut names: Vec<String> = zones.iter().map(|z| super::member_name(z)).collect();
+        assert_eq!(super::member_name("Etc/GMT+1"), "ETC_GMT_PLUS_1");
+        assert_eq!(super::member_name("GMT-0"), "GMT_MINUS_0");
+        assert_eq!(
+            super::member_name("America/Port-au-Prince"),
+            "AMERICA_PORT_AU_PRINCE"
+        );
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), zones.len());
+    }
 }
