@@ -83,6 +83,14 @@ pub fn spawn(db: Weak<Db>, settings: Settings) {
 
 async fn round(db: &Db, client: &reqwest::Client, settings: &Settings) -> Result<(), AppError> {
     let now = crate::clock::now();
+    // Reads first: with nothing to do (no subscription, nothing due) the
+    // worker writes nothing and never takes the writing connection.
+    if !db
+        .read_quick(move |conn| queries::has_work(conn, now))
+        .await?
+    {
+        return Ok(());
+    }
     db.write(move |conn| queries::fan_out(conn, now)).await?;
     let until = now + settings.lease();
     let limit = i64::try_from(settings.concurrency).unwrap_or(4);

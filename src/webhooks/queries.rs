@@ -210,6 +210,28 @@ fn matches(subscription: &SubscriptionRow, change: &ChangeRow) -> bool {
         .any(|id| cities.contains(&id))
 }
 
+/// Whether there is work: a subscription behind the feed's head, or a
+/// delivery due (two indexed reads; none at all without subscriptions).
+pub fn has_work(conn: &mut DbConnection, now: NaiveDateTime) -> Result<bool, AppError> {
+    let subscribed: Option<i64> = webhook_subscriptions::table
+        .filter(webhook_subscriptions::enabled.eq(true))
+        .select(diesel::dsl::min(webhook_subscriptions::after_change_id))
+        .first(conn)?;
+    let Some(lowest) = subscribed else {
+        return Ok(false);
+    };
+    if lowest < crate::changes::queries::head(conn)? {
+        return Ok(true);
+    }
+    let due: Option<i64> = webhook_deliveries::table
+        .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
+        .filter(webhook_deliveries::next_attempt_at.le(now))
+        .select(webhook_deliveries::id)
+        .first(conn)
+        .optional()?;
+    Ok(due.is_some())
+}
+
 /// Turns the changes after each enabled subscription's place into its
 /// deliveries and moves the place on. Each subscription's row is locked
 /// while it is fanned out, so instances beside each other do not both.
