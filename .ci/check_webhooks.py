@@ -1,7 +1,8 @@
 """Subscribes a receiver to a running registry and checks every delivery with
 the Standard Webhooks reference library (`standardwebhooks` on PyPI): each is
 signed with the subscription's secret, a tampered body is refused, and the
-changes arrive in feed order with the feed's JSON.
+changes arrive in feed order with the feed's JSON, also though the receiver
+answers 500 twice and then hangs past the server's time limit once.
 
 Usage: check_webhooks.py BASE_URL ADMIN_TOKEN   (the server must allow
 receivers on loopback: WEBHOOK_ALLOW_PRIVATE=true)
@@ -18,11 +19,22 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 base, token = sys.argv[1], sys.argv[2]
 received = []
+# The first two requests get 500, the third hangs past WEBHOOK_TIMEOUT_SECS (10 s).
+script = ["500", "500", "hang"]
+requests = []
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["content-length"]))
+        requests.append(self.headers["webhook-id"])
+        answer = script.pop(0) if script else "ok"
+        if answer == "hang":
+            time.sleep(12)
+        if answer != "ok":
+            self.send_response(500)
+            self.end_headers()
+            return
         received.append(({k.lower(): v for k, v in self.headers.items()}, body))
         self.send_response(204)
         self.end_headers()
@@ -53,11 +65,13 @@ secret = subscription["secret"]
 made = [call("POST", "/api/v1/cities", {"name": name, "country_code": "RU"}) for name in ("Tver", "Pskov")]
 call("PATCH", f"/api/v1/cities/{made[0]['id']}", {"population": 424969})
 
-deadline = time.time() + 30
+deadline = time.time() + 60
 while len(received) < 3 and time.time() < deadline:
     time.sleep(0.1)
 if len(received) < 3:
-    sys.exit(f"webhooks: {len(received)} of 3 deliveries arrived in 30 s")
+    sys.exit(f"webhooks: {len(received)} of 3 deliveries arrived in 60 s")
+if len({h["webhook-id"] for h, _ in received}) != 3:
+    sys.exit(f"webhooks: a change was taken twice: {[h['webhook-id'] for h, _ in received]}")
 
 webhook = Webhook(secret)
 feed = call("GET", "/api/v1/changes?entity=city&limit=200")["items"][-3:]
@@ -73,6 +87,7 @@ for (headers, body), change in zip(received, feed):
     except WebhookVerificationError:
         pass
 ids = [h["webhook-id"] for h, _ in received]
-print(f"webhooks: {len(received)} deliveries verified by standardwebhooks, in feed order ({', '.join(ids)}); tampered bodies refused")
+print(f"webhooks: {len(requests)} requests ({len(requests) - 3} refused or timed out by the receiver); "
+      f"{len(received)} deliveries verified by standardwebhooks, in feed order ({', '.join(ids)}); tampered bodies refused")
 log = call("GET", f"/api/v1/webhooks/{subscription['id']}/deliveries")
 print(f"webhooks: delivery log: {[(d['change_id'], d['status'], d['attempts']) for d in log['items']]}")
