@@ -415,3 +415,78 @@ async fn subscriptions_are_for_admins_and_refuse_private_receivers_unless_allowe
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     assert!(listed["items"][0].get("secret").is_none());
 }
+
+/// A second server as its own process on the same database, with a webhook worker of its own.
+async fn second_process(app: &TestApp) -> (std::process::Child, String) {
+    let url = match &app.database_url {
+        twinning::db::DatabaseUrl::Sqlite(p) | twinning::db::DatabaseUrl::Postgres(p) => p.clone(),
+    };
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .env("WORKERS", "1")
+        .env("WEBHOOK_ALLOW_PRIVATE", "true")
+        .env("WEBHOOK_BACKOFF_MS", "50")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..400 {
+        let ready = reqwest::get(format!("{base}/readyz")).await;
+        if ready.is_ok_and(|r| r.status().is_success()) {
+            return (child, base);
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the second server did not start");
+}
+
+#[actix_web::test]
+async fn two_server_processes_on_one_database_deliver_each_change_once_between_them() {
+    let one = spawn_app_with(settings()).await;
+    let (mut child, base) = second_process(&one).await;
+    let other = crate::helpers::client_with(Some(&one.admin_token));
+    let hook = receiver(Behaviour::default());
+    let (id, secret) = subscribe(&one, json!({"url": hook.url})).await;
+    for i in 0..16 {
+        let body = json!({"name": format!("Town {i}"), "country_code": "RU"});
+        let status = if i % 2 == 0 {
+            one.post_json("/api/v1/cities", &body).await.status()
+        } else {
+            other
+                .post(format!("{base}/api/v1/cities"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        };
+        assert_eq!(status.as_u16(), 201);
+    }
+    let got = taken(&hook, 16).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let ids = change_ids(&got);
+    assert_eq!(
+        ids.len(),
+        16,
+        "each change once between the two processes: {ids:?}"
+    );
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in feed order: {ids:?}"
+    );
+    assert!(got.iter().all(|r| verifies(&secret, r)));
+    let log = one
+        .get_json(&format!("/api/v1/webhooks/{id}/deliveries?limit=200"))
+        .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 16);
+}
