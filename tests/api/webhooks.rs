@@ -426,7 +426,7 @@ async fn second_process(app: &TestApp) -> (std::process::Child, String) {
         .local_addr()
         .unwrap()
         .port();
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_twinning"))
         .arg("serve")
         .env("DATABASE_URL", &url)
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
@@ -446,6 +446,8 @@ async fn second_process(app: &TestApp) -> (std::process::Child, String) {
         }
         actix_web::rt::time::sleep(Duration::from_millis(50)).await;
     }
+    child.kill().unwrap();
+    child.wait().unwrap();
     panic!("the second server did not start");
 }
 
