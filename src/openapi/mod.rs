@@ -103,6 +103,7 @@ fn webhooks() -> utoipa::openapi::path::Paths {
     let change = serde_json::json!({"change": {"post": {
         "tags": ["webhooks"],
         "operationId": "change_webhook",
+        "security": [],
         "summary": "One change of the feed, POSTed to a subscription's URL",
         "description": "Each change that matches a subscription is sent to its `url` once the receiver takes it (any 2xx), in feed order, as the change feed shows it. Deliveries are signed as Standard Webhooks 1.0 specifies: `webhook-signature` is `v1,` and the base64 HMAC-SHA256, keyed with the base64-decoded part of the secret after `whsec_`, of `{webhook-id}.{webhook-timestamp}.{body}`. Verify it (the `standardwebhooks` libraries do), refuse a timestamp more than a few minutes old, and deduplicate by `webhook-id`: a change may come more than once (at least once). Any other answer, or none within `WEBHOOK_TIMEOUT_SECS`, is retried with exponential backoff and jitter for `WEBHOOK_GIVE_UP_SECS` (a day), after which the subscription is disabled, saying why.",
         "parameters": [

@@ -200,43 +200,62 @@ async fn download(
     Ok(response)
 }
 
-macro_rules! export_operation {
-    ($name:ident, $kind:expr, $path:literal, $what:literal) => {
-        #[doc = concat!("The whole registry's ", $what, ", streamed in the command line's export columns (CSV or JSON Lines; gzip when asked). Its `ETag` is the registry's version: an unchanged export answers 304.")]
-        #[utoipa::path(
-            get, path = $path, tag = "export",
-            params(ExportQuery),
-            responses(
-                (status = 200, description = concat!("Every ", $what, " record, by id"),
-                    content(("text/csv"), ("application/jsonl")),
-                    headers(("ETag" = String, description = "The registry's version, per format and coding"))),
-            )
-        )]
-        pub async fn $name(
-            db: web::Data<Db>,
-            req: HttpRequest,
-            query: ValidQuery<ExportQuery>,
-        ) -> Result<HttpResponse, AppError> {
-            download($kind, db, req, query.0).await
-        }
-    };
+/// The whole registry's cities, streamed in the command line's export columns.
+///
+/// CSV or JSON Lines (`?format=` or `Accept`), gzip when asked. The `ETag` is
+/// the registry's version: an unchanged export answers 304.
+#[utoipa::path(
+    get, path = "/api/v1/export/cities", tag = "export",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "Every city, by id", content(("text/csv"), ("application/jsonl")),
+            headers(("ETag" = String, description = "The registry's version, per format and coding"))),
+    )
+)]
+pub async fn export_cities(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    query: ValidQuery<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    download(Kind::Cities, db, req, query.0).await
 }
 
-export_operation!(
-    export_cities,
-    Kind::Cities,
-    "/api/v1/export/cities",
-    "cities"
-);
-export_operation!(
-    export_twinnings,
-    Kind::Twinnings,
-    "/api/v1/export/twinnings",
-    "twinnings"
-);
-export_operation!(
-    export_events,
-    Kind::Events,
-    "/api/v1/export/events",
-    "events"
-);
+/// The whole registry's twinnings, streamed in the command line's export columns.
+///
+/// CSV or JSON Lines (`?format=` or `Accept`), gzip when asked. The `ETag` is
+/// the registry's version: an unchanged export answers 304.
+#[utoipa::path(
+    get, path = "/api/v1/export/twinnings", tag = "export",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "Every twinning, by id", content(("text/csv"), ("application/jsonl")),
+            headers(("ETag" = String, description = "The registry's version, per format and coding"))),
+    )
+)]
+pub async fn export_twinnings(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    query: ValidQuery<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    download(Kind::Twinnings, db, req, query.0).await
+}
+
+/// The whole registry's exchange events, streamed in the command line's export columns.
+///
+/// CSV or JSON Lines (`?format=` or `Accept`), gzip when asked. The `ETag` is
+/// the registry's version: an unchanged export answers 304.
+#[utoipa::path(
+    get, path = "/api/v1/export/events", tag = "export",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "Every event, by id", content(("text/csv"), ("application/jsonl")),
+            headers(("ETag" = String, description = "The registry's version, per format and coding"))),
+    )
+)]
+pub async fn export_events(
+    db: web::Data<Db>,
+    req: HttpRequest,
+    query: ValidQuery<ExportQuery>,
+) -> Result<HttpResponse, AppError> {
+    download(Kind::Events, db, req, query.0).await
+}
