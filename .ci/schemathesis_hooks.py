@@ -37,7 +37,7 @@ REFUSALS = [
     # State: only the server issues cursors and ETags.
     (r"GET .*", 400, "invalid_parameter", r"cursor|after", r"is not a cursor that this API issued"),
     # State: ids in a body must name stored cities and events.
-    (r"POST /api/v1/(twinnings|tokens)", 422, "validation_failed", r"city_ids\[\d+\]", r"there is no city with id -?\d+"),
+    (r"POST /api/v1/(twinnings|tokens|webhooks)", 422, "validation_failed", r"city_ids\[\d+\]", r"there is no city with id -?\d+"),
     (EVENT, 422, "validation_failed", r"from_city_id", r"must be one of the twinning's cities .*"),
     (EVENT, 422, "validation_failed", r"in_reply_to", r"there is no event with id -?\d+|event \d+ belongs to another twinning .*|event \d+ comes from the same city.*"),
     # State: a patch is checked with the stored record it changes: an event's
@@ -86,6 +86,21 @@ def _body_conforms(case):
         return True
     schema = {"$ref": "#/x-body", "x-body": content["application/json"]["schema"], "components": DOCUMENT["components"]}
     return jsonschema.Draft202012Validator(schema).is_valid(case.body)
+
+
+def _path_conforms(case):
+    """Whether the path parameters match their schemas: the stateful phase
+    fills a link's parameter with `None` when the response it follows has
+    no such value, and still marks the request positive."""
+    operation = DOCUMENT["paths"][case.operation.path][case.operation.method.lower()]
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "path":
+            continue
+        value = (case.path_parameters or {}).get(parameter["name"])
+        schema = {"$ref": "#/x-param", "x-param": parameter.get("schema", {}), "components": DOCUMENT["components"]}
+        if value is None or not jsonschema.Draft202012Validator(schema).is_valid(value):
+            return False
+    return True
 
 
 def _headers_conform(case, response):
@@ -233,7 +248,7 @@ def refusals_are_documented_rules(ctx, response, case):
         if if_match is None or if_match.strip() == "*":
             raise AssertionError(f"412 without an If-Match to fail\n{response.text[:500]}")
         return None
-    if status not in (400, 422) or not _body_conforms(case) or not _headers_conform(case, response):
+    if status not in (400, 422) or not _body_conforms(case) or not _headers_conform(case, response) or not _path_conforms(case):
         return None
     try:
         problem = response.json()

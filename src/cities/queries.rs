@@ -406,3 +406,26 @@ fn unique_conflict(conn: &mut DbConnection, error: DieselError, city: &CityValue
         None => error.into(),
     }
 }
+
+/// A field error for each id of `field` (a list) that names no city.
+pub fn missing(
+    conn: &mut DbConnection,
+    field: &str,
+    ids: &[i64],
+) -> Result<Vec<crate::error::FieldError>, AppError> {
+    let known: Vec<i64> = cities::table
+        .filter(cities::id.eq_any(ids))
+        .select(cities::id)
+        .load(conn)?;
+    Ok(ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !known.contains(id))
+        .map(|(i, id)| {
+            crate::error::FieldError::new(
+                format!("{field}[{i}]"),
+                format!("there is no city with id {id}"),
+            )
+        })
+        .collect())
+}

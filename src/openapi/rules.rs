@@ -159,9 +159,13 @@ fn property_rules() -> Vec<Rule> {
         (
             "NewSubscription",
             "url",
-            json!({"format": "uri", "maxLength": 2000, "pattern": URL_PATTERN}),
+            json!({"format": "uri", "maxLength": crate::webhooks::target::MAX_URL_CHARS, "pattern": URL_PATTERN}),
         ),
-        ("NewSubscription", "city_ids", json!({"maxItems": 100})),
+        (
+            "NewSubscription",
+            "city_ids",
+            json!({"maxItems": 100, "items": {"type": "integer", "format": "int64", "minimum": 1}}),
+        ),
     ];
     for pair in [
         both(CITY, "name", name.clone()),

@@ -3,7 +3,7 @@
 use super::model::{Principal, Token, TokenRow};
 use super::secret;
 use crate::db::DbConnection;
-use crate::db::schema::{cities, token_cities, tokens};
+use crate::db::schema::{token_cities, tokens};
 use crate::error::{AppError, FieldError};
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -81,18 +81,7 @@ pub fn create(
 ) -> Result<(Token, String), AppError> {
     let mut errors = check_new(name, admin, city_ids, expires_in_days);
     let name = name.trim();
-    let known: Vec<i64> = cities::table
-        .filter(cities::id.eq_any(city_ids))
-        .select(cities::id)
-        .load(conn)?;
-    for (i, id) in city_ids.iter().enumerate() {
-        if !known.contains(id) {
-            errors.push(FieldError::new(
-                format!("city_ids[{i}]"),
-                format!("there is no city with id {id}"),
-            ));
-        }
-    }
+    errors.extend(crate::cities::queries::missing(conn, "city_ids", city_ids)?);
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }

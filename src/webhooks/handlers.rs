@@ -5,9 +5,10 @@ use super::model::{
     SubscriptionPage, SubscriptionPatch, SubscriptionRow,
 };
 use super::queries;
-use super::target::AllowPrivate;
+use super::target::{AllowPrivate, MAX_URL_CHARS};
 use crate::db::{Db, DbConnection};
 use crate::error::AppError;
+use crate::http::caching::IfMatch;
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate};
 use crate::tokens::Principal;
 use crate::validate::Errors;
@@ -68,15 +69,21 @@ pub async fn create_webhook(
     principal.require_admin()?;
     let new = body.0;
     let mut e = Errors::default();
-    let url =
-        e.required("url", new.url)
-            .and_then(|url| match super::target::check(&url, allow.0) {
-                Ok(url) => Some(url.to_string()),
-                Err(message) => {
-                    e.add("url", message);
-                    None
-                }
-            });
+    // The URL as sent: its length, then what it names.
+    let url = e.required("url", new.url).and_then(|url| {
+        let checked = if url.chars().count() > MAX_URL_CHARS {
+            Err(format!("must be at most {MAX_URL_CHARS} characters"))
+        } else {
+            super::target::check(&url, allow.0)
+        };
+        match checked {
+            Ok(url) => Some(url.to_string()),
+            Err(message) => {
+                e.add("url", message);
+                None
+            }
+        }
+    });
     if new.city_ids.len() > 100 {
         e.add("city_ids", "may name at most 100 cities");
     }
@@ -178,6 +185,7 @@ pub async fn update_webhook(
     principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
+    if_match: IfMatch,
     body: ValidJson<SubscriptionPatch>,
 ) -> Result<web::Json<Subscription>, AppError> {
     principal.require_admin()?;
@@ -188,7 +196,7 @@ pub async fn update_webhook(
     };
     let subscription = db
         .write(move |conn| {
-            queries::find(conn, id)?;
+            if_match.check(&one(conn, id)?)?;
             let now = crate::clock::now();
             queries::set_enabled(
                 conn,
@@ -217,10 +225,15 @@ pub async fn delete_webhook(
     principal: Principal,
     db: web::Data<Db>,
     id: web::Path<i64>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     principal.require_admin()?;
     let id = id.into_inner();
-    db.write(move |conn| queries::delete(conn, id)).await?;
+    db.write(move |conn| {
+        if_match.check(&one(conn, id)?)?;
+        queries::delete(conn, id)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -68,7 +68,7 @@ pub struct CreatedSubscription {
 pub struct NewSubscription {
     /// An http(s) URL; loopback and private addresses are refused unless the
     /// server allows them (`WEBHOOK_ALLOW_PRIVATE`).
-    #[schema(required = true, value_type = String, max_length = 2000, example = "https://directory.example.org/hooks/twinning")]
+    #[schema(required = true, value_type = String, example = "https://directory.example.org/hooks/twinning")]
     pub url: Option<String>,
     #[serde(default)]
     pub entities: Vec<Entity>,

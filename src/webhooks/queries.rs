@@ -26,6 +26,10 @@ pub fn insert(
     new: &NewRow<'_>,
     now: NaiveDateTime,
 ) -> Result<SubscriptionRow, AppError> {
+    let unknown = crate::cities::queries::missing(conn, "city_ids", new.city_ids)?;
+    if !unknown.is_empty() {
+        return Err(AppError::validation(unknown));
+    }
     let head = crate::changes::queries::head(conn)?;
     Ok(diesel::insert_into(webhook_subscriptions::table)
         .values((

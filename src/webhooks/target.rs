@@ -4,6 +4,9 @@
 
 use std::net::IpAddr;
 
+/// The longest receiver URL, as the document states it.
+pub const MAX_URL_CHARS: usize = 2000;
+
 /// Whether receivers on private addresses are allowed (`WEBHOOK_ALLOW_PRIVATE`).
 #[derive(Debug, Clone, Copy)]
 pub struct AllowPrivate(pub bool);

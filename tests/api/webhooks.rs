@@ -414,6 +414,43 @@ async fn subscriptions_are_for_admins_and_refuse_private_receivers_unless_allowe
     let listed = app.get_json("/api/v1/webhooks").await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     assert!(listed["items"][0].get("secret").is_none());
+
+    // Cities must exist; a URL has a bounded length.
+    let response = app
+        .post_json("/api/v1/webhooks", &json!({"url": "https://directory.example.org/hooks", "city_ids": [c.novgorod, 999999]}))
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), vec!["city_ids[1]"]);
+    let long = format!("https://directory.example.org/{}", "a".repeat(2000));
+    let response = app
+        .post_json("/api/v1/webhooks", &json!({"url": long}))
+        .await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), vec!["url"]);
+
+    // Changes are guarded by If-Match as any write is.
+    let id = listed["items"][0]["id"].as_i64().unwrap();
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/webhooks/{id}")))
+        .header("if-match", "\"stale\"")
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 412, "precondition_failed").await;
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/webhooks/{id}")))
+        .header("if-match", "@,")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 400, "invalid_parameter").await;
+    assert_eq!(
+        app.get_json(&format!("/api/v1/webhooks/{id}")).await["enabled"],
+        true
+    );
 }
 
 /// A second server as its own process on the same database, with a webhook worker of its own.
