@@ -62,9 +62,22 @@ pub fn full_cities(
     conn: &mut DbConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, CityRow>, AppError> {
+    if ids.len() <= POINT_LOOKUPS {
+        // A page of a few: point lookups whose statement is prepared once.
+        let mut found = HashMap::new();
+        for &id in ids {
+            let city: Option<CityRow> = cities::table.find(id).first(conn).optional()?;
+            found.extend(city.map(|c| (c.id, c)));
+        }
+        return Ok(found);
+    }
     let found: Vec<CityRow> = cities::table.filter(cities::id.eq_any(ids)).load(conn)?;
     Ok(found.into_iter().map(|c| (c.id, c)).collect())
 }
+
+/// Up to this many rows by id are read one prepared point lookup each: an
+/// `IN` list is parsed and planned again on every call.
+const POINT_LOOKUPS: usize = 4;
 
 /// Inserts a twinning; `city_ids` as the client sent them, to name the unknown one.
 pub fn insert(
@@ -238,6 +251,18 @@ pub fn of_city(
     );
     ids.sort_unstable();
     ids.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
+    if ids.len() <= POINT_LOOKUPS {
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row: Option<TwinningRow> = twinnings::table
+                .find(id)
+                .select(crate::twinnings::model::ROW)
+                .first(conn)
+                .optional()?;
+            rows.extend(row);
+        }
+        return Ok(rows);
+    }
     Ok(twinnings::table
         .filter(twinnings::id.eq_any(&ids))
         .order(twinnings::id.asc())
