@@ -451,6 +451,30 @@ async fn subscriptions_are_for_admins_and_refuse_private_receivers_unless_allowe
         app.get_json(&format!("/api/v1/webhooks/{id}")).await["enabled"],
         true
     );
+    // Turned off with the tag it has, then removed with it.
+    let tag = app.get(&format!("/api/v1/webhooks/{id}")).await.headers()["etag"].clone();
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/webhooks/{id}")))
+        .header("if-match", tag)
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
+    let off: Value = response.json().await.unwrap();
+    assert_eq!(off["enabled"], false);
+    assert_eq!(off["disabled_reason"], "turned off by an admin");
+    let tag = app.get(&format!("/api/v1/webhooks/{id}")).await.headers()["etag"].clone();
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/webhooks/{id}")))
+        .header("if-match", tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 204);
+    let gone = app.get(&format!("/api/v1/webhooks/{id}")).await;
+    assert_problem(gone, 404, "not_found").await;
 }
 
 /// A second server as its own process on the same database, with a webhook worker of its own.
