@@ -269,6 +269,9 @@ async fn deliveries_go_on_after_a_restart_mid_backlog() {
     }
     assert!(hook.behaviour.requests.load(Ordering::SeqCst) >= 2);
     app.stop().await;
+    // Its delivery worker ends at its next round; one in flight finishes first
+    // (it may hold SQLite's write lock, which a new instance's start-up takes).
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
     hook.behaviour.down.store(false, Ordering::SeqCst);
     let restarted = app.beside_with(settings()).await;
     let got = taken(&hook, 3).await;
