@@ -38,10 +38,7 @@ pub struct CityFilter {
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<CityRow, AppError> {
-    cities::table
-        .find(id)
-        .first(conn)
-        .optional()?
+    crate::on_backend!(conn, |c| cities::table.find(id).first(c).optional())?
         .ok_or_else(|| AppError::not_found("city", id))
 }
 
@@ -176,14 +173,27 @@ fn by_indexed_prefix(
         Some((population, id)) => (population_rank(population), id),
         None => (i64::MAX, 0),
     };
+    match letters {
+        2 => indexed_prefix::<2>(conn, &first, word, &upper, (after_rank, after_id), filter),
+        _ => indexed_prefix::<3>(conn, &first, word, &upper, (after_rank, after_id), filter),
+    }
+}
+
+/// [`by_indexed_prefix`] on the index of the first `N` letters.
+fn indexed_prefix<const N: usize>(
+    conn: &mut DbConnection,
+    first: &str,
+    word: &str,
+    upper: &str,
+    (after_rank, after_id): (i64, i64),
+    filter: &CityFilter,
+) -> Result<Vec<i64>, AppError> {
     let rank = city_search_tokens::population_rank;
     let id = city_search_tokens::city_id;
-    // The expression is the index's, letter for letter.
-    let leading = sql::<Text>(&format!("substr(token, 1, {letters})"));
     Ok(crate::on_backend!(conn, |c| city_search_tokens::table
-        .filter(leading.clone().eq(&first))
+        .filter(Leading::<N>.eq(first))
         .filter(city_search_tokens::token.ge(word))
-        .filter(city_search_tokens::token.lt(&upper))
+        .filter(city_search_tokens::token.lt(upper))
         .filter(
             rank.lt(after_rank)
                 .or(rank.eq(after_rank).and(id.gt(after_id)))
@@ -193,6 +203,40 @@ fn by_indexed_prefix(
         .order((rank.desc(), id.asc()))
         .limit(filter.limit + 1)
         .load::<i64>(c)?))
+}
+
+/// `substr(token, 1, N)`: the expression of the index of search words' first
+/// `N` letters, letter for letter (a bound length would not match the
+/// index), as a fragment of its own so that the statement stays prepared
+/// (raw `sql` text never is).
+#[derive(Debug, Clone, Copy)]
+struct Leading<const N: usize>;
+
+impl<const N: usize> diesel::expression::Expression for Leading<N> {
+    type SqlType = Text;
+}
+
+impl<const N: usize> diesel::expression::AppearsOnTable<city_search_tokens::table> for Leading<N> {}
+
+impl<const N: usize> diesel::expression::ValidGrouping<()> for Leading<N> {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl<const N: usize> diesel::query_builder::QueryId for Leading<N> {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<const N: usize, DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB>
+    for Leading<N>
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql(&format!("substr(token, 1, {N})"));
+        Ok(())
+    }
 }
 
 /// More than `count` search words start with `word`. Past `COMMON_PREFIX`,
@@ -245,13 +289,13 @@ fn by_one_prefix(
 /// names, which no list shows (GeoNames has hundreds for a big city, and
 /// decoding them took more time than the rest of a search page).
 fn rows_in_order(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<CityRow>, AppError> {
-    let mut rows: Vec<CityRow> = cities::table
-        .filter(cities::id.eq_any(ids))
-        .select((
+    let mut rows: Vec<CityRow> = crate::load_by_ids!(
+        conn,
+        cities::table.select((
             cities::id,
             cities::name,
             cities::names,
-            sql::<Text>("'[]'"),
+            "[]".into_sql::<Text>(),
             cities::country_code,
             cities::subdivision_code,
             cities::latitude,
@@ -262,8 +306,10 @@ fn rows_in_order(conn: &mut DbConnection, ids: &[i64]) -> Result<Vec<CityRow>, A
             cities::geonames_id,
             cities::created_at,
             cities::updated_at,
-        ))
-        .load(conn)?;
+        )),
+        cities::id,
+        ids
+    )?;
     let position: std::collections::HashMap<i64, usize> =
         ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     rows.sort_by_key(|row| position.get(&row.id).copied().unwrap_or(usize::MAX));

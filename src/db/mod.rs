@@ -1,16 +1,19 @@
 //! Storage: one connection type over SQLite and PostgreSQL, its pool and its migrations.
 
 mod connection;
+mod ids;
 mod migrations;
 pub mod schema;
 pub mod text;
 pub mod watch;
 
 pub use connection::{Backend, DatabaseUrl, DbConnection};
+pub use ids::IdIn;
 pub use migrations::{revert_all_migrations, revert_migrations_from, run_migrations};
 use watch::Watch;
 
 use crate::error::AppError;
+use diesel::Connection;
 use diesel::r2d2::{Pool, PooledConnection};
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,13 +93,20 @@ impl Db {
     }
 
     /// Runs `f` with a pooled connection on the blocking thread pool, so no
-    /// database call ever blocks an async worker.
+    /// database call ever blocks an async worker. On SQLite `f` runs in one
+    /// transaction, so all its statements read the same snapshot.
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        run(self.read.clone(), f).await
+        match self.backend {
+            // One read transaction for all of `f`'s statements, as in
+            // [`Db::read_quick`]: one snapshot, and WAL's read lock taken once.
+            Backend::Sqlite => run(self.read.clone(), |conn| conn.transaction(f)).await,
+            // On PostgreSQL a transaction costs two round trips more.
+            Backend::Postgres => run(self.read.clone(), f).await,
+        }
     }
 
     /// Runs a read bounded by an index (one row, or one page of a range
@@ -112,7 +122,12 @@ impl Db {
         T: Send + 'static,
     {
         match self.quick.as_ref().and_then(|pool| pool.try_get()) {
-            Some(mut conn) => f(&mut conn),
+            // One read transaction for all of `f`'s statements: each
+            // statement on its own would take and release WAL's read lock.
+            Some(mut conn) => {
+                let conn: &mut DbConnection = &mut conn;
+                conn.transaction(f)
+            }
             None => self.read(f).await,
         }
     }
@@ -137,7 +152,6 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        use diesel::Connection;
         self.write(move |conn| conn.transaction(f)).await
     }
 }

@@ -286,20 +286,22 @@ pub fn of_city_page(
             .lt(date)
             .or(events::date_first.eq(date).and(events::id.lt(id)))
     };
-    let mut rows: Vec<EventRow> = events::table
-        .filter(events::from_city_id.eq(city_id))
-        .filter(before())
-        .order((events::date_first.desc(), events::id.desc()))
-        .limit(limit + 1)
-        .load(conn)?;
-    rows.extend(
-        events::table
+    let (mut rows, received): (Vec<EventRow>, Vec<EventRow>) = crate::on_backend!(conn, |c| {
+        let sent = events::table
+            .filter(events::from_city_id.eq(city_id))
+            .filter(before())
+            .order((events::date_first.desc(), events::id.desc()))
+            .limit(limit + 1)
+            .load(c)?;
+        let received = events::table
             .filter(events::to_city_id.eq(city_id))
             .filter(before())
             .order((events::date_first.desc(), events::id.desc()))
             .limit(limit + 1)
-            .load::<EventRow>(conn)?,
-    );
+            .load(c)?;
+        (sent, received)
+    });
+    rows.extend(received);
     rows.sort_unstable_by_key(|r| std::cmp::Reverse((r.date_first, r.id)));
     rows.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
     Ok(rows)
@@ -431,23 +433,26 @@ pub fn references(
     let answered: Vec<EventRef> = if targets.is_empty() {
         Vec::new()
     } else {
-        events::table
-            .filter(events::id.eq_any(&targets))
-            .select((events::id, events::title, events::status))
-            .load(conn)?
+        crate::load_by_ids!(
+            conn,
+            events::table.select((events::id, events::title, events::status)),
+            events::id,
+            &targets
+        )?
     };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let replies: Vec<(i64, EventRef)> = if new_rows {
         Vec::new()
     } else {
-        events::table
-            .filter(events::in_reply_to.eq_any(&ids))
-            .order(events::id.asc())
-            .select((
+        crate::load_by_ids!(
+            conn,
+            events::table.order(events::id.asc()).select((
                 events::in_reply_to.assume_not_null(),
                 (events::id, events::title, events::status),
-            ))
-            .load(conn)?
+            )),
+            events::in_reply_to.assume_not_null(),
+            &ids
+        )?
     };
     let mut by_target: HashMap<i64, Vec<EventRef>> = HashMap::new();
     for (target, reply) in replies {

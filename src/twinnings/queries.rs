@@ -24,12 +24,17 @@ pub fn lock(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> Result<TwinningRow, AppError> {
-    twinnings::table
+    row(conn, id)?.ok_or_else(|| AppError::not_found("twinning", id))
+}
+
+/// The twinning's row, if there is one: the point lookup behind [`find`]
+/// and small pages.
+fn row(conn: &mut DbConnection, id: i64) -> Result<Option<TwinningRow>, AppError> {
+    Ok(crate::on_backend!(conn, |c| twinnings::table
         .find(id)
         .select(crate::twinnings::model::ROW)
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("twinning", id))
+        .first(c)
+        .optional())?)
 }
 
 /// Id, name and country of each city, for embedding.
@@ -42,19 +47,21 @@ pub fn summaries(
         // once, where an `IN` list is parsed and planned on every call.
         let mut found = HashMap::new();
         for &id in ids {
-            let city: Option<CitySummary> = cities::table
+            let city: Option<CitySummary> = crate::on_backend!(conn, |c| cities::table
                 .find(id)
                 .select((cities::id, cities::name, cities::country_code))
-                .first(conn)
-                .optional()?;
+                .first(c)
+                .optional())?;
             found.extend(city.map(|c| (c.id, c)));
         }
         return Ok(found);
     }
-    let found: Vec<CitySummary> = cities::table
-        .filter(cities::id.eq_any(ids))
-        .select((cities::id, cities::name, cities::country_code))
-        .load(conn)?;
+    let found: Vec<CitySummary> = crate::load_by_ids!(
+        conn,
+        cities::table.select((cities::id, cities::name, cities::country_code)),
+        cities::id,
+        ids
+    )?;
     Ok(found.into_iter().map(|c| (c.id, c)).collect())
 }
 
@@ -66,12 +73,13 @@ pub fn full_cities(
         // A page of a few: point lookups whose statement is prepared once.
         let mut found = HashMap::new();
         for &id in ids {
-            let city: Option<CityRow> = cities::table.find(id).first(conn).optional()?;
+            let city: Option<CityRow> =
+                crate::on_backend!(conn, |c| cities::table.find(id).first(c).optional())?;
             found.extend(city.map(|c| (c.id, c)));
         }
         return Ok(found);
     }
-    let found: Vec<CityRow> = cities::table.filter(cities::id.eq_any(ids)).load(conn)?;
+    let found: Vec<CityRow> = crate::load_by_ids!(conn, cities::table, cities::id, ids)?;
     Ok(found.into_iter().map(|c| (c.id, c)).collect())
 }
 
@@ -233,41 +241,41 @@ pub fn of_city(
 ) -> Result<Vec<TwinningRow>, AppError> {
     let after = after.unwrap_or(0);
     // Ids first, from the indexes alone; then only the page's rows.
-    let mut ids: Vec<i64> = twinnings::table
-        .filter(twinnings::city_low_id.eq(city_id))
-        .filter(twinnings::id.gt(after))
-        .order(twinnings::id.asc())
-        .select(twinnings::id)
-        .limit(limit + 1)
-        .load(conn)?;
-    ids.extend(
-        twinnings::table
+    let (mut ids, high): (Vec<i64>, Vec<i64>) = crate::on_backend!(conn, |c| {
+        let low = twinnings::table
+            .filter(twinnings::city_low_id.eq(city_id))
+            .filter(twinnings::id.gt(after))
+            .order(twinnings::id.asc())
+            .select(twinnings::id)
+            .limit(limit + 1)
+            .load(c)?;
+        let high = twinnings::table
             .filter(twinnings::city_high_id.eq(city_id))
             .filter(twinnings::id.gt(after))
             .order(twinnings::id.asc())
             .select(twinnings::id)
             .limit(limit + 1)
-            .load::<i64>(conn)?,
-    );
+            .load(c)?;
+        (low, high)
+    });
+    ids.extend(high);
     ids.sort_unstable();
     ids.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
     if ids.len() <= POINT_LOOKUPS {
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
-            let row: Option<TwinningRow> = twinnings::table
-                .find(id)
-                .select(crate::twinnings::model::ROW)
-                .first(conn)
-                .optional()?;
-            rows.extend(row);
+            rows.extend(row(conn, id)?);
         }
         return Ok(rows);
     }
-    Ok(twinnings::table
-        .filter(twinnings::id.eq_any(&ids))
-        .order(twinnings::id.asc())
-        .select(crate::twinnings::model::ROW)
-        .load(conn)?)
+    Ok(crate::load_by_ids!(
+        conn,
+        twinnings::table
+            .order(twinnings::id.asc())
+            .select(crate::twinnings::model::ROW),
+        twinnings::id,
+        &ids
+    )?)
 }
 
 /// The twinning involves this city.
