@@ -441,43 +441,40 @@ pub async fn list_city_twinnings(
         .read_quick(move |conn| {
             let city = crate::cities::queries::find(conn, city_id)?;
             let rows = match confirmed {
-                Some(both) => queries::list(
-                    conn,
-                    vec![queries::involves(city_id), queries::confirmed(both)],
-                    after,
-                    limit,
-                )?,
+                Some(both) => {
+                    let rows = queries::list(
+                        conn,
+                        vec![queries::involves(city_id), queries::confirmed(both)],
+                        after,
+                        limit,
+                    )?;
+                    let partner = |r: &TwinningRow| r.city_low_id + r.city_high_id - city_id;
+                    let ids: Vec<i64> = rows.iter().map(partner).collect();
+                    let mut partners = queries::full_cities(conn, &ids)?;
+                    rows.into_iter()
+                        .filter_map(|row| {
+                            let city = partners.remove(&partner(&row))?;
+                            Some((row, city))
+                        })
+                        .collect()
+                }
                 None => queries::of_city(conn, city_id, after, limit)?,
             };
-            let (rows, next_cursor) = paginate(rows, limit, |r| r.id);
-            let partner_ids: Vec<i64> = rows
-                .iter()
-                .map(|r| {
-                    if r.city_low_id == city_id {
-                        r.city_high_id
-                    } else {
-                        r.city_low_id
-                    }
-                })
-                .collect();
-            let mut partners = queries::full_cities(conn, &partner_ids)?;
+            let (rows, next_cursor) = paginate(rows, limit, |(r, _)| r.id);
             // The summaries of both cities come from rows already read.
-            let summaries: HashMap<i64, CitySummary> = partners
-                .values()
+            let summaries: HashMap<i64, CitySummary> = rows
+                .iter()
+                .map(|(_, partner)| partner)
                 .chain(std::iter::once(&city))
                 .map(|c| (c.id, CitySummary::from(c)))
                 .collect();
             let items = rows
                 .into_iter()
-                .zip(partner_ids)
-                .filter_map(|(row, partner)| {
-                    let partner = partners.remove(&partner)?;
-                    Some(
-                        to_twinning(row, &summaries, today).map(|twinning| CityTwinning {
-                            twinning,
-                            partner: City::from(partner),
-                        }),
-                    )
+                .map(|(row, partner)| {
+                    to_twinning(row, &summaries, today).map(|twinning| CityTwinning {
+                        twinning,
+                        partner: City::from(partner),
+                    })
                 })
                 .collect::<Result<_, AppError>>()?;
             Ok(CityTwinningPage { items, next_cursor })

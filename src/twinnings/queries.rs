@@ -228,54 +228,81 @@ pub fn delete(conn: &mut DbConnection, id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// One page of a city's twinnings in id order, after the id `after`. The ids
-/// of the pairs where the city is the lower id and of those where it is the
-/// higher are each read in id order from their own index and merged, so a
-/// city with thousands of partners reads `limit + 1` index entries of each
-/// and only the page's rows, not all of them.
+/// One page of a city's twinnings in id order, after the id `after`, each
+/// with the partner city in full. The pairs where the city is the lower id
+/// and those where it is the higher are each read in id order from their
+/// own index and merged, so a city with thousands of partners reads
+/// `limit + 1` entries of each, not all of them.
 pub fn of_city(
     conn: &mut DbConnection,
     city_id: i64,
     after: Option<i64>,
     limit: i64,
-) -> Result<Vec<TwinningRow>, AppError> {
+) -> Result<Vec<(TwinningRow, CityRow)>, AppError> {
     let after = after.unwrap_or(0);
-    // Ids first, from the indexes alone; then only the page's rows.
-    let (mut ids, high): (Vec<i64>, Vec<i64>) = crate::on_backend!(conn, |c| {
-        let low = twinnings::table
-            .filter(twinnings::city_low_id.eq(city_id))
-            .filter(twinnings::id.gt(after))
-            .order(twinnings::id.asc())
-            .select(twinnings::id)
-            .limit(limit + 1)
-            .load(c)?;
-        let high = twinnings::table
-            .filter(twinnings::city_high_id.eq(city_id))
-            .filter(twinnings::id.gt(after))
-            .order(twinnings::id.asc())
-            .select(twinnings::id)
-            .limit(limit + 1)
-            .load(c)?;
-        (low, high)
-    });
-    ids.extend(high);
-    ids.sort_unstable();
-    ids.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
-    if ids.len() <= POINT_LOOKUPS {
-        let mut rows = Vec::with_capacity(ids.len());
-        for id in ids {
-            rows.extend(row(conn, id)?);
+    let keep = usize::try_from(limit + 1).unwrap_or(usize::MAX);
+    let mut rows: Vec<(TwinningRow, CityRow)> = match conn {
+        // Each side's rows with their partners in one statement: two round
+        // trips in all, where a lookup per row cost one each. A city with a
+        // full page on both sides reads one page of partners it drops.
+        DbConnection::Postgres(c) => {
+            let mut rows: Vec<(TwinningRow, CityRow)> = twinnings::table
+                .inner_join(cities::table.on(cities::id.eq(twinnings::city_high_id)))
+                .filter(twinnings::city_low_id.eq(city_id))
+                .filter(twinnings::id.gt(after))
+                .order(twinnings::id.asc())
+                .limit(limit + 1)
+                .select((crate::twinnings::model::ROW, cities::all_columns))
+                .load(c)?;
+            rows.extend(
+                twinnings::table
+                    .inner_join(cities::table.on(cities::id.eq(twinnings::city_low_id)))
+                    .filter(twinnings::city_high_id.eq(city_id))
+                    .filter(twinnings::id.gt(after))
+                    .order(twinnings::id.asc())
+                    .limit(limit + 1)
+                    .select((crate::twinnings::model::ROW, cities::all_columns))
+                    .load::<(TwinningRow, CityRow)>(c)?,
+            );
+            rows
         }
-        return Ok(rows);
-    }
-    Ok(crate::load_by_ids!(
-        conn,
-        twinnings::table
-            .order(twinnings::id.asc())
-            .select(crate::twinnings::model::ROW),
-        twinnings::id,
-        &ids
-    )?)
+        // Ids first, from the indexes alone; then only the page's rows and
+        // their partners, in one statement (statements are cheap in
+        // process; decoding a partner read for nothing is not).
+        DbConnection::Sqlite(c) => {
+            let mut ids: Vec<i64> = twinnings::table
+                .filter(twinnings::city_low_id.eq(city_id))
+                .filter(twinnings::id.gt(after))
+                .order(twinnings::id.asc())
+                .select(twinnings::id)
+                .limit(limit + 1)
+                .load(c)?;
+            ids.extend(
+                twinnings::table
+                    .filter(twinnings::city_high_id.eq(city_id))
+                    .filter(twinnings::id.gt(after))
+                    .order(twinnings::id.asc())
+                    .select(twinnings::id)
+                    .limit(limit + 1)
+                    .load::<i64>(c)?,
+            );
+            ids.sort_unstable();
+            ids.truncate(keep);
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            // The partner's id is the pair's other one: low + high - the city's.
+            let partner = twinnings::city_low_id + twinnings::city_high_id - city_id;
+            twinnings::table
+                .inner_join(cities::table.on(cities::id.eq(partner)))
+                .select((crate::twinnings::model::ROW, cities::all_columns))
+                .filter(crate::db::IdIn::new(twinnings::id, &ids))
+                .load(c)?
+        }
+    };
+    rows.sort_unstable_by_key(|(row, _)| row.id);
+    rows.truncate(keep);
+    Ok(rows)
 }
 
 /// The twinning involves this city.
