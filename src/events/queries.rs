@@ -354,17 +354,20 @@ pub fn language_event_ids(
 ) -> Result<Option<Vec<i64>>, AppError> {
     let tag = tag.to_lowercase();
     // The tags that extend `pt` are those between `pt-` and `pt.` ('.' follows '-').
-    let ids: Vec<i64> = event_languages::table
-        .filter(
-            event_languages::language
-                .eq(&tag)
-                .or(event_languages::language
-                    .gt(format!("{tag}-"))
-                    .and(event_languages::language.lt(format!("{tag}.")))),
-        )
-        .select(event_languages::event_id)
-        .limit(cap)
-        .load(conn)?;
+    // Its generic plan on PostgreSQL scans the whole table.
+    let ids: Vec<i64> = crate::db::with_custom_plans(conn, |conn| {
+        Ok(event_languages::table
+            .filter(
+                event_languages::language
+                    .eq(&tag)
+                    .or(event_languages::language
+                        .gt(format!("{tag}-"))
+                        .and(event_languages::language.lt(format!("{tag}.")))),
+            )
+            .select(event_languages::event_id)
+            .limit(cap)
+            .load(conn)?)
+    })?;
     Ok((i64::try_from(ids.len()).unwrap_or(i64::MAX) < cap).then_some(ids))
 }
 
