@@ -206,7 +206,16 @@ pub async fn list_events(
         conditions.push(queries::of_city(city));
     }
     if let Some(country) = params::country("country", q.country)? {
-        conditions.push(queries::of_country(&country));
+        // Few twinnings in the country: their events, from their timelines.
+        // Many: walk the events in page order, which soon fills a page.
+        let code = country.clone();
+        let few = db
+            .read_quick(move |conn| queries::country_twinning_ids(conn, &code, COUNTRY_ID_CAP))
+            .await?;
+        conditions.push(match few {
+            Some(ids) => Box::new(events::twinning_id.eq_any(ids)),
+            None => queries::of_country(&country),
+        });
     }
     if let Some(language) = q.language {
         let valid =
@@ -232,6 +241,9 @@ pub async fn list_events(
         page_of(&db, conditions, None, q.limit, q.cursor.as_deref()).await?,
     ))
 }
+
+/// Below this many twinnings in a country, a country filter starts from their ids.
+const COUNTRY_ID_CAP: i64 = 100;
 
 /// Below this many events in a language, a language filter starts from their ids.
 const LANGUAGE_ID_CAP: i64 = 2_000;

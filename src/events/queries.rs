@@ -321,6 +321,36 @@ pub fn of_country(country: &str) -> Condition {
     )
 }
 
+/// The ids of the twinnings with a city in `country`, from the two covering
+/// indexes of the twinnings' countries; `None` when there are `cap` or more.
+/// An event is between its twinning's two cities, so a country's events are
+/// its twinnings' events: for a country with few twinnings those are read
+/// from their timelines, where walking every event by date to find them
+/// cost seconds on PostgreSQL.
+pub fn country_twinning_ids(
+    conn: &mut DbConnection,
+    country: &str,
+    cap: i64,
+) -> Result<Option<Vec<i64>>, AppError> {
+    let (mut ids, high): (Vec<i64>, Vec<i64>) = crate::on_backend!(conn, |c| {
+        let low = twinnings::table
+            .filter(twinnings::country_low.eq(country))
+            .select(twinnings::id)
+            .limit(cap)
+            .load(c)?;
+        let high = twinnings::table
+            .filter(twinnings::country_high.eq(country))
+            .select(twinnings::id)
+            .limit(cap)
+            .load(c)?;
+        (low, high)
+    });
+    ids.extend(high);
+    ids.sort_unstable();
+    ids.dedup();
+    Ok((i64::try_from(ids.len()).unwrap_or(i64::MAX) < cap).then_some(ids))
+}
+
 /// Adds the `event_languages` rows of an event (an update removes the old
 /// ones first): its tags in lower case.
 fn store_languages(conn: &mut DbConnection, row: &EventRow) -> Result<(), AppError> {

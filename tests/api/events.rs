@@ -894,3 +894,107 @@ async fn a_planned_exchange_may_have_no_date_yet_and_leads_the_timeline() {
         .unwrap();
     assert_eq!(report["created"], 1, "{report}");
 }
+
+/// A country's events come from its twinnings' timelines when it has few
+/// twinnings, and from a walk of all events in page order when it has many
+/// (100 or more); both give the same pages, and follow a city that moves to
+/// another country.
+#[actix_web::test]
+async fn a_country_filter_finds_the_same_events_for_a_country_with_few_or_many_twinnings() {
+    let app = spawn_app().await;
+    let mut cities = String::from("name,country_code,latitude,longitude,population,geonames_id\n");
+    cities.push_str("Hub,SE,59.3,18.1,900000,1000\nLone,FI,60.2,24.9,600000,2000\n");
+    for i in 1..=101 {
+        cities.push_str(&format!("Fjord {i},NO,60.0,10.0,{},{i}\n", 1000 + i));
+    }
+    let mut twinnings = String::from("city_a_geonames_id,city_b_geonames_id,kind\n");
+    for i in 1..=101 {
+        twinnings.push_str(&format!("1000,{i},friendship_city\n"));
+    }
+    twinnings.push_str("1000,2000,sister_city\n");
+    for (kind, body) in [("cities", cities), ("twinnings", twinnings)] {
+        let response = app
+            .client
+            .post(app.url(&format!("/api/v1/import/{kind}")))
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{kind}");
+    }
+    let hub: Value = app.get_json("/api/v1/cities?q=hub").await;
+    let hub = hub["items"][0]["id"].as_i64().unwrap();
+    let pairs: Value = app
+        .get_json(&format!("/api/v1/cities/{hub}/twinnings?limit=200"))
+        .await;
+    let pairs = pairs["items"].as_array().unwrap();
+    assert_eq!(pairs.len(), 102);
+    let twinning_with = |country: &str| {
+        pairs
+            .iter()
+            .find(|p| p["partner"]["country_code"] == country)
+            .map(|p| {
+                (
+                    p["id"].as_i64().unwrap(),
+                    p["partner"]["id"].as_i64().unwrap(),
+                )
+            })
+            .unwrap()
+    };
+    let (norwegian, fjord) = twinning_with("NO");
+    let (finnish, lone) = twinning_with("FI");
+    log_event(&app, norwegian, json!({"kind": "letter", "from_city_id": fjord, "date": "2021-03", "title": "From the fjord"})).await;
+    log_event(
+        &app,
+        finnish,
+        json!({"kind": "letter", "from_city_id": hub, "date": "2022-05", "title": "To Finland"}),
+    )
+    .await;
+    log_event(
+        &app,
+        norwegian,
+        json!({"kind": "letter", "from_city_id": hub, "date": "2023-01", "title": "To the fjord"}),
+    )
+    .await;
+
+    let list = |q: String| {
+        let app = &app;
+        async move {
+            let response = app.get(&format!("/api/v1/events?{q}")).await;
+            assert_eq!(response.status().as_u16(), 200, "{q}");
+            titles(&response.json::<Value>().await.unwrap())
+        }
+    };
+    // Many twinnings (Norway, Sweden) and few (Finland, none in Denmark).
+    assert_eq!(
+        list("country=NO".into()).await,
+        vec!["To the fjord", "From the fjord"]
+    );
+    assert_eq!(
+        list("country=SE".into()).await,
+        vec!["To the fjord", "To Finland", "From the fjord"]
+    );
+    assert_eq!(list("country=FI".into()).await, vec!["To Finland"]);
+    assert!(list("country=DK".into()).await.is_empty());
+    // Pages follow each other the same way on both paths.
+    for country in ["NO", "SE"] {
+        let page: Value = app
+            .get_json(&format!("/api/v1/events?country={country}&limit=1"))
+            .await;
+        assert_eq!(titles(&page), vec!["To the fjord"]);
+        let next = page["next_cursor"].as_str().unwrap();
+        let rest = list(format!("country={country}&cursor={next}")).await;
+        assert_eq!(rest.last().map(String::as_str), Some("From the fjord"));
+    }
+    // The Finnish city moves to Denmark: its events follow it.
+    let response = app
+        .patch_json(
+            &format!("/api/v1/cities/{lone}"),
+            &json!({"country_code": "DK"}),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(list("country=FI".into()).await.is_empty());
+    assert_eq!(list("country=DK".into()).await, vec!["To Finland"]);
+}
