@@ -595,27 +595,11 @@ async fn only_the_reporting_side_or_an_admin_changes_a_report_and_no_city_report
     assert_eq!(s.app.item_ids(&timeline).await.len(), 2);
 }
 
-/// CSV bodies of an import through the API, as an admin sends them.
-async fn import(app: &TestApp, kind: &str, body: String) -> Value {
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/import/{kind}")))
-        .header("content-type", "text/csv")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    response.json().await.unwrap()
-}
-
 #[actix_web::test]
 async fn imports_state_each_sides_confirmation_and_who_reported_an_event() {
     let app = spawn_app().await;
     let c = app.create_story_cities().await;
-    let report = import(
-        &app,
-        "twinnings",
+    let report = app.import_csv("twinnings",
         format!(
             "city_a_id,city_b_id,kind,established,city_a_confirmed,city_b_confirmed\n{},{},sister_city,1990,true,false\n{},{},sister_city,1990,TRUE,true\n",
             c.rochester, c.novgorod, c.sapporo, c.novosibirsk
@@ -632,23 +616,17 @@ async fn imports_state_each_sides_confirmation_and_who_reported_an_event() {
     let nr_id = nr["id"].as_i64().unwrap();
 
     // By id alone: city_a is the twinning's first city, as exported.
-    let report = import(
-        &app,
-        "twinnings",
-        format!("id,city_a_confirmed\n{nr_id},true\n"),
-    )
-    .await;
+    let report = app
+        .import_csv("twinnings", format!("id,city_a_confirmed\n{nr_id},true\n"))
+        .await;
     assert_eq!(report["updated"], 1, "{report}");
     assert_eq!(
         app.get_json(&format!("/api/v1/twinnings/{nr_id}")).await["confirmed"],
         true
     );
-    let report = import(
-        &app,
-        "twinnings",
-        format!("id,city_b_confirmed\n{nr_id},true\n"),
-    )
-    .await;
+    let report = app
+        .import_csv("twinnings", format!("id,city_b_confirmed\n{nr_id},true\n"))
+        .await;
     assert_eq!(report["skipped"], 1, "already so: {report}");
     let response = app
         .client
@@ -667,9 +645,7 @@ async fn imports_state_each_sides_confirmation_and_who_reported_an_event() {
     );
 
     // Events: the reporter as the file says, else the sender.
-    let report = import(
-        &app,
-        "events",
+    let report = app.import_csv("events",
         format!(
             "twinning_id,kind,from_city_id,status,date,title,reported_by_city_id\n{nr_id},letter,{r},completed,2020,Letter received,{n}\n{nr_id},letter,{n},completed,2020,Letter by an admin,\n",
             r = c.rochester,
@@ -678,9 +654,7 @@ async fn imports_state_each_sides_confirmation_and_who_reported_an_event() {
     )
     .await;
     assert_eq!(report["created"], 2, "{report}");
-    let report = import(
-        &app,
-        "events",
+    let report = app.import_csv("events",
         format!("twinning_id,kind,from_city_id,status,date,title\n{nr_id},gift,{},completed,2021,Gift\n", c.rochester),
     )
     .await;

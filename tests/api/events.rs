@@ -29,6 +29,13 @@ async fn log_event(app: &TestApp, twinning: i64, body: Value) -> Value {
     json
 }
 
+/// The titles of `GET /api/v1/events?{q}`, which must answer 200.
+async fn event_titles(app: &TestApp, q: String) -> Vec<String> {
+    let response = app.get(&format!("/api/v1/events?{q}")).await;
+    assert_eq!(response.status().as_u16(), 200, "{q}");
+    titles(&response.json::<Value>().await.unwrap())
+}
+
 fn titles(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
@@ -743,14 +750,7 @@ async fn the_language_filter_follows_every_write_and_finds_variants() {
     let s = story(&app).await;
     let a = log_event(&app, s.nr, json!({"kind": "letter", "from_city_id": s.c.rochester, "date": "2020", "title": "A", "languages": ["zh-Hant-TW"]})).await;
     let b = log_event(&app, s.nr, json!({"kind": "letter", "from_city_id": s.c.novgorod, "date": "2021", "title": "B", "languages": ["zh"]})).await;
-    let list = |q: String| {
-        let app = &app;
-        async move {
-            let response = app.get(&format!("/api/v1/events?{q}")).await;
-            assert_eq!(response.status().as_u16(), 200, "{q}");
-            titles(&response.json::<Value>().await.unwrap())
-        }
-    };
+    let list = |q: String| event_titles(&app, q);
     assert_eq!(list("language=zh".into()).await, vec!["B", "A"]);
     assert_eq!(list("language=ZH-hant".into()).await, vec!["A"]);
     assert_eq!(list("language=zh-Hant-TW".into()).await, vec!["A"]);
@@ -912,17 +912,8 @@ async fn a_country_filter_finds_the_same_events_for_a_country_with_few_or_many_t
         twinnings.push_str(&format!("1000,{i},friendship_city\n"));
     }
     twinnings.push_str("1000,2000,sister_city\n");
-    for (kind, body) in [("cities", cities), ("twinnings", twinnings)] {
-        let response = app
-            .client
-            .post(app.url(&format!("/api/v1/import/{kind}")))
-            .header("content-type", "text/csv")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{kind}");
-    }
+    app.import_csv("cities", cities).await;
+    app.import_csv("twinnings", twinnings).await;
     let hub: Value = app.get_json("/api/v1/cities?q=hub").await;
     let hub = hub["items"][0]["id"].as_i64().unwrap();
     let pairs: Value = app
@@ -958,14 +949,7 @@ async fn a_country_filter_finds_the_same_events_for_a_country_with_few_or_many_t
     )
     .await;
 
-    let list = |q: String| {
-        let app = &app;
-        async move {
-            let response = app.get(&format!("/api/v1/events?{q}")).await;
-            assert_eq!(response.status().as_u16(), 200, "{q}");
-            titles(&response.json::<Value>().await.unwrap())
-        }
-    };
+    let list = |q: String| event_titles(&app, q);
     // Many twinnings (Norway, Sweden) and few (Finland, none in Denmark).
     assert_eq!(
         list("country=NO".into()).await,

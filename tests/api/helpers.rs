@@ -264,6 +264,21 @@ impl TestApp {
             .expect("PUT is sent")
     }
 
+    /// Imports a CSV body through the API as the admin; panics unless the
+    /// API answers 200, and returns the import's report.
+    pub async fn import_csv(&self, kind: &str, body: String) -> Value {
+        let response = self
+            .client
+            .post(self.url(&format!("/api/v1/import/{kind}")))
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+            .await
+            .expect("the import is sent");
+        assert_eq!(response.status().as_u16(), 200, "{kind}");
+        response.json().await.expect("an import report")
+    }
+
     pub async fn delete(&self, path: &str) -> Response {
         self.client
             .delete(self.url(path))
