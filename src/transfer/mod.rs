@@ -490,6 +490,9 @@ pub fn import<R: Read + Send>(
     mut progress: impl FnMut(&ImportReport),
 ) -> Result<ImportReport, AppError> {
     let mut importer = Importer::new(conn, kind, reader, format, options)?;
-    while importer.chunk(conn, author, &mut progress)? {}
+    // Each chunk takes SQLite's write lock at its start, as the server's
+    // writes do (`db::immediate`), so a server writing to the same file
+    // meanwhile is waited for, not met with "database is locked".
+    while crate::db::immediate(conn, |conn| importer.chunk(conn, author, &mut progress))? {}
     Ok(importer.finish())
 }

@@ -360,6 +360,41 @@ async fn a_write_while_another_process_holds_the_sqlite_lock_is_503_database_bus
     assert_eq!(city(&app, novgorod).await["population"], 222868);
 }
 
+#[actix_web::test]
+async fn a_write_that_reads_first_waits_for_a_sqlite_lock_held_briefly() {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app().await;
+    let twinning::db::DatabaseUrl::Sqlite(_) = &app.database_url else {
+        return; // PostgreSQL has no database-wide write lock.
+    };
+    let c = app.create_story_cities().await;
+    let twinning = app
+        .create_twinning(json!({"city_ids": [c.sapporo, c.novosibirsk], "kind": "sister_city"}))
+        .await;
+    // Another process holds the write lock for half a second. Creating an
+    // event reads (the twinning, the cities) before it writes: it must wait
+    // for the lock as the busy timeout allows, not fail when it first meets it.
+    let mut holder = app.database_url.establish().unwrap();
+    holder.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        holder.batch_execute("COMMIT").unwrap();
+    });
+    let response = app
+        .post_json(
+            &format!("/api/v1/twinnings/{twinning}/events"),
+            &json!({"kind": "letter", "from_city_id": c.sapporo, "status": "completed", "date": "2020", "title": "Waited for"}),
+        )
+        .await;
+    released.join().unwrap();
+    let status = response.status().as_u16();
+    assert_eq!(status, 201, "{}", response.text().await.unwrap_or_default());
+    let events = app
+        .get_json(&format!("/api/v1/twinnings/{twinning}/events"))
+        .await;
+    assert_eq!(events["items"][0]["title"], "Waited for");
+}
+
 #[test]
 fn a_postgresql_that_does_not_answer_fails_within_seconds() {
     // A port nothing listens on: connecting is refused at once, and the
