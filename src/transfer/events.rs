@@ -146,6 +146,9 @@ pub(super) fn import_one(
             if values == stored {
                 return Ok(Outcome::Skipped);
             }
+            // A report that changes awaits the sender's review again, as an
+            // edit through the API does.
+            values.review = None;
             let row = queries::update(conn, current.id, &values)?;
             audit::replaced(conn, author, before, row)?;
             Ok(Outcome::Updated)

@@ -676,6 +676,40 @@ async fn imports_state_each_sides_confirmation_and_who_reported_an_event() {
         "recipient"
     );
     assert_eq!(by_title("Letter received")["review"]["state"], "pending");
+
+    // The sender confirms the report; the same record again keeps that, a
+    // changed one awaits the sender's review again, as an edit by the API does.
+    let received = by_title("Letter received")["id"].as_i64().unwrap();
+    let rochester = app.city_client(ROCHESTER_STAFF, &[c.rochester]);
+    let (status, reviewed) = send(
+        &rochester,
+        Method::PUT,
+        app.url(&format!("/api/v1/events/{received}/review")),
+        Some(json!({"verdict": "confirmed"})),
+    )
+    .await;
+    assert_eq!(
+        (status, &reviewed["review"]["state"]),
+        (200, &json!("confirmed"))
+    );
+    let row = |date: &str| {
+        format!(
+            "id,twinning_id,kind,from_city_id,status,date,title,reported_by_city_id\n{received},{nr_id},letter,{},completed,{date},Letter received,{}\n",
+            c.rochester, c.novgorod
+        )
+    };
+    let report = app.import_csv("events", row("2020")).await;
+    assert_eq!(report["skipped"], 1, "{report}");
+    let path = format!("/api/v1/events/{received}");
+    assert_eq!(app.get_json(&path).await["review"]["state"], "confirmed");
+    let report = app.import_csv("events", row("2020-05")).await;
+    assert_eq!(report["updated"], 1, "{report}");
+    let changed = app.get_json(&path).await;
+    assert_eq!(changed["date"], "2020-05");
+    assert_eq!(
+        changed["review"],
+        json!({"state": "pending", "reviewed_at": null, "reviewed_by": null, "reason": null})
+    );
     assert_eq!(
         by_title("Letter by an admin")["reported_by"]["side"],
         "admin"
