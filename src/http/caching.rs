@@ -322,8 +322,7 @@ fn fresh_or_full(
     tag: &str,
     if_none_match: Option<&str>,
 ) -> ServiceResponse<BoxBody> {
-    let fresh = if_none_match.is_some_and(|v| tags(v).any(|t| t == "*" || weak_eq(t, tag)));
-    if fresh {
+    if none_match_names(if_none_match, tag) {
         let mut not_modified = HttpResponse::NotModified().finish();
         for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
             for value in res.headers().get_all(&name) {
@@ -335,6 +334,12 @@ fn fresh_or_full(
         return ServiceResponse::new(req, not_modified);
     }
     ServiceResponse::new(req, res)
+}
+
+/// Whether an `If-None-Match` value names `tag` (or is `*`): the client's
+/// copy is current.
+pub fn none_match_names(if_none_match: Option<&str>, tag: &str) -> bool {
+    if_none_match.is_some_and(|v| tags(v).any(|t| t == "*" || weak_eq(t, tag)))
 }
 
 /// `If-None-Match` uses the weak comparison (RFC 9110 §13.1.2).

@@ -137,12 +137,8 @@ async fn download(
         response.insert_header((header::CONTENT_ENCODING, value));
     }
     // An unchanged export: the tag alone answers (the caching middleware's 304).
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    if unchanged {
+    let if_none_match = req.headers().get(header::IF_NONE_MATCH);
+    if crate::http::caching::none_match_names(if_none_match.and_then(|v| v.to_str().ok()), &tag) {
         let mut response = response.finish();
         crate::http::caching::streamed(&mut response);
         return Ok(response);

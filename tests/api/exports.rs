@@ -71,6 +71,15 @@ async fn each_export_over_http_is_the_command_lines_and_unchanged_it_is_a_304() 
             .await
             .unwrap();
         assert_eq!(unchanged.status().as_u16(), 304, "{kind}");
+        // A client may send the tag weak, or among others (weak comparison).
+        let unchanged = app
+            .client
+            .get(app.url(&format!("/api/v1/export/{kind}")))
+            .header("if-none-match", format!("\"other\", W/{tag}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unchanged.status().as_u16(), 304, "{kind}: weak tag");
     }
 
     // A write changes the registry's version: the export is sent again.
