@@ -157,6 +157,10 @@ diesel::table! {
         lease_until -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// The secret before the last rotation, signing beside the new one
+        /// until `previous_secret_until`.
+        previous_secret -> Nullable<Text>,
+        previous_secret_until -> Nullable<Timestamp>,
     }
 }
 

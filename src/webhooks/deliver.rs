@@ -215,7 +215,8 @@ async fn send(
     }
     let id = webhook_id(change_id);
     let timestamp = chrono::Utc::now().timestamp();
-    let signature = super::sign::signature(&subscription.secret, &id, timestamp, &body)?;
+    let secrets = subscription.signing_secrets(crate::clock::now());
+    let signature = super::sign::signatures(&secrets, &id, timestamp, &body)?;
     let response = client
         .post(url)
         .header("content-type", "application/json")

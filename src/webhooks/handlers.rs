@@ -1,8 +1,8 @@
 //! `/api/v1/webhooks`: webhook subscriptions and their delivery logs, for admins.
 
 use super::model::{
-    CreatedSubscription, Delivery, DeliveryPage, DeliveryStatus, NewSubscription, Subscription,
-    SubscriptionPage, SubscriptionPatch, SubscriptionRow,
+    CreatedSubscription, Delivery, DeliveryPage, DeliveryStatus, NewSubscription, RotatedSecret,
+    Subscription, SubscriptionPage, SubscriptionPatch, SubscriptionRow,
 };
 use super::queries;
 use super::target::{AllowPrivate, MAX_URL_CHARS};
@@ -23,6 +23,7 @@ fn render(
 ) -> Result<Vec<Subscription>, AppError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let pending = queries::pending(conn, &ids)?;
+    let now = crate::clock::now();
     Ok(rows
         .into_iter()
         .map(|row| Subscription {
@@ -34,6 +35,10 @@ fn render(
             enabled: row.enabled,
             disabled_reason: row.disabled_reason,
             pending: pending.get(&row.id).copied().unwrap_or(0),
+            previous_secret_until: row
+                .previous_secret_until
+                .filter(|until| *until > now)
+                .map(|until| until.and_utc()),
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
         })
@@ -235,6 +240,67 @@ pub async fn delete_webhook(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// How long the secret a rotation replaces goes on signing, unless the
+/// request says otherwise.
+pub const KEEP_PREVIOUS_HOURS: i64 = 24;
+
+/// The longest a replaced secret may go on signing.
+pub const MAX_KEEP_PREVIOUS_HOURS: i64 = 168;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RotateQuery {
+    /// For how many hours the secret being replaced goes on signing beside the
+    /// new one (0: it stops at once, as after a leak).
+    #[param(minimum = 0, maximum = 168, default = 24, example = 24)]
+    pub keep_previous_hours: Option<i64>,
+}
+
+/// Give a subscription a new signing secret (admins only). The new secret
+/// is shown in the response, once. For `keep_previous_hours` (24 unless
+/// said) each delivery carries two signatures in `webhook-signature`, one
+/// by each secret, so the receiver can switch to the new secret at any
+/// moment in between; a Standard Webhooks verifier accepts either. A second
+/// rotation in that time replaces the older secret.
+#[utoipa::path(
+    post, path = "/api/v1/webhooks/{id}/secret", tag = "webhooks",
+    params(("id" = i64, Path, description = "Subscription id"), RotateQuery),
+    security(("bearer_token" = [])),
+    responses((status = 200, description = "The subscription, with its new secret (not shown again)", body = RotatedSecret))
+)]
+pub async fn rotate_secret(
+    principal: Principal,
+    db: web::Data<Db>,
+    id: web::Path<i64>,
+    query: ValidQuery<RotateQuery>,
+) -> Result<HttpResponse, AppError> {
+    principal.require_admin()?;
+    let id = id.into_inner();
+    let hours = query.0.keep_previous_hours.unwrap_or(KEEP_PREVIOUS_HOURS);
+    if !(0..=MAX_KEEP_PREVIOUS_HOURS).contains(&hours) {
+        return Err(AppError::invalid_parameter(
+            "keep_previous_hours",
+            format!("must be between 0 and {MAX_KEEP_PREVIOUS_HOURS}"),
+        ));
+    }
+    let secret = super::sign::new_secret().map_err(AppError::internal)?;
+    let kept = secret.clone();
+    let subscription = db
+        .write(move |conn| {
+            queries::find(conn, id)?;
+            let now = crate::clock::now();
+            let until = now + chrono::TimeDelta::hours(hours);
+            queries::rotate_secret(conn, id, &kept, until, now)?;
+            one(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(RotatedSecret {
+        subscription,
+        secret,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -28,6 +28,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ],
     ))
     .service(resource(
+        "/webhooks/{id}/secret",
+        Policy::NoStore,
+        [post(rotate_secret)],
+    ))
+    .service(resource(
         "/webhooks/{id}/deliveries",
         Policy::NoStore,
         [get(list_deliveries)],
@@ -47,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     handlers::get_webhook,
     handlers::update_webhook,
     handlers::delete_webhook,
+    handlers::rotate_secret,
     handlers::list_deliveries,
     handlers::redeliver,
 ))]

@@ -21,6 +21,22 @@ pub struct SubscriptionRow {
     pub lease_until: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<NaiveDateTime>,
+}
+
+impl SubscriptionRow {
+    /// The secrets that sign a delivery made at `now`: the current one, and
+    /// the one it replaced while that still signs.
+    pub fn signing_secrets(&self, now: NaiveDateTime) -> Vec<&str> {
+        let mut secrets = vec![self.secret.as_str()];
+        if let (Some(previous), Some(until)) = (&self.previous_secret, self.previous_secret_until)
+            && now < until
+        {
+            secrets.push(previous);
+        }
+        secrets
+    }
 }
 
 /// A receiver of the change feed: each matching change is POSTed to `url`,
@@ -30,6 +46,7 @@ pub struct SubscriptionRow {
     "id": 1, "url": "https://directory.example.org/hooks/twinning",
     "entities": ["twinning", "event"], "actions": [], "city_ids": [],
     "enabled": true, "disabled_reason": null, "pending": 0,
+    "previous_secret_until": null,
     "created_at": "2026-12-01T08:00:00Z", "updated_at": "2026-12-01T08:00:00Z"
 }))]
 pub struct Subscription {
@@ -47,6 +64,10 @@ pub struct Subscription {
     pub disabled_reason: Option<String>,
     /// Deliveries not yet taken by the receiver.
     pub pending: i64,
+    /// After a rotation of its secret, until when deliveries are signed with
+    /// the secret it replaced as well as the new one; `null` when they are
+    /// signed with the current secret alone.
+    pub previous_secret_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -58,6 +79,16 @@ pub struct CreatedSubscription {
     pub subscription: Subscription,
     /// The Standard Webhooks signing secret (`whsec_` and base64). Not shown again.
     #[schema(example = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]
+    pub secret: String,
+}
+
+/// A subscription with its new signing secret, after a rotation: shown this once only.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RotatedSecret {
+    #[serde(flatten)]
+    pub subscription: Subscription,
+    /// The new Standard Webhooks signing secret (`whsec_` and base64). Not shown again.
+    #[schema(example = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD")]
     pub secret: String,
 }
 

@@ -86,6 +86,27 @@ pub fn pending(conn: &mut DbConnection, ids: &[i64]) -> Result<HashMap<i64, i64>
     Ok(counts.into_iter().collect())
 }
 
+/// A new signing secret; the current one goes on signing until `until`.
+pub fn rotate_secret(
+    conn: &mut DbConnection,
+    id: i64,
+    secret: &str,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    use webhook_subscriptions::dsl as s;
+    // The right-hand sides read the row as it was: the old secret moves over.
+    diesel::update(s::webhook_subscriptions.find(id))
+        .set((
+            s::previous_secret.eq(s::secret.nullable()),
+            s::previous_secret_until.eq(until),
+            s::secret.eq(secret),
+            s::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 pub fn set_enabled(
     conn: &mut DbConnection,
     id: i64,

@@ -29,6 +29,22 @@ pub fn signature(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Result<
     ))
 }
 
+/// The `webhook-signature` of a delivery signed by each of `secrets`:
+/// the signatures separated by spaces, as Standard Webhooks 1.0 allows
+/// while a secret is rotated.
+pub fn signatures(
+    secrets: &[&str],
+    id: &str,
+    timestamp: i64,
+    body: &[u8],
+) -> Result<String, String> {
+    let signed = secrets
+        .iter()
+        .map(|secret| signature(secret, id, timestamp, body))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(signed.join(" "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

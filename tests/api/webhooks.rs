@@ -214,6 +214,93 @@ async fn each_matching_change_is_delivered_signed_in_feed_order() {
 }
 
 #[actix_web::test]
+async fn a_rotated_secret_signs_beside_the_new_one_for_the_time_asked() {
+    let app = spawn_app_with(settings()).await;
+    let hook = receiver(Behaviour::default());
+    let (id, first) = subscribe(&app, json!({"url": hook.url, "entities": ["city"]})).await;
+    let path = format!("/api/v1/webhooks/{id}/secret");
+    let rotate = |query: &str| app.client.post(app.url(&format!("{path}{query}"))).send();
+
+    // Rotated with the default: both secrets sign for 24 hours.
+    let response = rotate("").await.unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let rotated: Value = response.json().await.unwrap();
+    let second = rotated["secret"].as_str().unwrap().to_string();
+    assert!(second.starts_with("whsec_") && second != first, "{rotated}");
+    assert_eq!(rotated["id"], id);
+    let until =
+        chrono::DateTime::parse_from_rfc3339(rotated["previous_secret_until"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+    let hours = (until - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((23.9..=24.0).contains(&hours), "{hours}");
+    let shown = app.get_json(&format!("/api/v1/webhooks/{id}")).await;
+    assert_eq!(
+        shown["previous_secret_until"],
+        rotated["previous_secret_until"]
+    );
+    assert!(shown.get("secret").is_none(), "the secret is shown once");
+    create_city(&app, "Tver").await;
+    let got = taken(&hook, 1).await;
+    assert_eq!(got[0].signature.split(' ').count(), 2, "{:?}", got[0]);
+    assert!(verifies(&first, &got[0]), "the old secret still verifies");
+    assert!(verifies(&second, &got[0]), "the new secret verifies");
+
+    // Rotated again with no overlap: the newest secret alone signs, and the
+    // subscription says no other does.
+    let third: Value = rotate("?keep_previous_hours=0")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(third["previous_secret_until"], Value::Null, "{third}");
+    let third = third["secret"].as_str().unwrap().to_string();
+    create_city(&app, "Pskov").await;
+    let got = taken(&hook, 2).await;
+    let last = &got[1];
+    assert_eq!(last.signature.split(' ').count(), 1, "{last:?}");
+    assert!(verifies(&third, last));
+    assert!(!verifies(&second, last) && !verifies(&first, last));
+
+    // The refusals: out of range, unknown, not an admin.
+    let problem = assert_problem(
+        rotate("?keep_previous_hours=169").await.unwrap(),
+        400,
+        "invalid_parameter",
+    )
+    .await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("keep_previous_hours"),
+        "{problem}"
+    );
+    let unknown = app
+        .client
+        .post(app.url("/api/v1/webhooks/999/secret"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(unknown, 404, "not_found").await;
+    let tver = app.get_json("/api/v1/cities?q=tver").await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let staff = app.city_client("Tver staff", &[tver]);
+    let refused = staff.post(app.url(&path)).send().await.unwrap();
+    assert_eq!(refused.status().as_u16(), 403);
+    let now = app.get_json(&format!("/api/v1/webhooks/{id}")).await;
+    assert_eq!(
+        now["previous_secret_until"],
+        Value::Null,
+        "the refusals changed nothing"
+    );
+    create_city(&app, "Vologda").await;
+    assert!(verifies(&third, &taken(&hook, 3).await[2]));
+}
+
+#[actix_web::test]
 async fn a_receiver_that_fails_for_a_while_then_hangs_still_gets_every_change_once_in_order() {
     let app = spawn_app_with(settings()).await;
     let hook = receiver(Behaviour {
