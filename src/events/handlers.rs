@@ -11,7 +11,7 @@ use crate::changes::audit;
 use crate::changes::model::ChangeAuthor;
 use crate::db::schema::events;
 use crate::db::{Db, DbConnection};
-use crate::error::{AppError, ErrorCode, Problem};
+use crate::error::{AppError, ErrorCode, FieldError, Problem};
 use crate::http::caching::IfMatch;
 use crate::http::{PageParams, ValidJson, ValidQuery, paginate, params};
 use crate::tokens::Principal;
@@ -253,6 +253,8 @@ const LANGUAGE_ID_CAP: i64 = 2_000;
 /// is then the partner): the event is `reported_by` that city, and a
 /// received one awaits the sender's review (`PUT /api/v1/events/{id}/review`).
 /// Only the reporting city's staff (or an admin) edit or delete it later.
+/// `reported_by_city_id` names the reporting city: an admin entering a
+/// city's records names that city, and a token of both cities chooses.
 #[utoipa::path(
     post, path = "/api/v1/twinnings/{id}/events", tag = "events",
     params(("id" = i64, Path, description = "Twinning id")),
@@ -261,7 +263,7 @@ const LANGUAGE_ID_CAP: i64 = 2_000;
     responses(
         (status = 201, description = "The event was logged", body = Event,
             headers(("Location" = String, description = "Path of the new event"))),
-        (status = 422, description = "Fields are invalid, the sender is not one of the pair, or the reply does not answer the other city of this twinning (code `validation_failed`; each field in `errors`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Fields are invalid, the sender or the reporting city is not one of the pair, or the reply does not answer the other city of this twinning (code `validation_failed`; each field in `errors`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_event(
@@ -271,6 +273,7 @@ pub async fn create_event(
     body: ValidJson<NewEvent>,
 ) -> Result<HttpResponse, AppError> {
     let twinning_id = id.into_inner();
+    let reporter = body.0.reported_by_city_id;
     let mut values = validate_new(body.0, crate::clock::today(), crate::clock::now())?;
     values.twinning_id = twinning_id;
     let event = db
@@ -282,17 +285,28 @@ pub async fn create_event(
                 twinning.city_high_id,
                 &format!("twinning {twinning_id}"),
             )?;
-            // The sender's staff report what it sent; otherwise the
-            // recipient's report what it received.
+            let pair = [twinning.city_low_id, twinning.city_high_id];
             let from = values.from_city_id;
-            values.reported_by_city_id = if principal.admin {
-                None
-            } else if principal.may_edit_city(from) {
-                Some(from)
-            } else {
-                [twinning.city_low_id, twinning.city_high_id]
+            values.reported_by_city_id = match reporter {
+                Some(city) if !pair.contains(&city) => {
+                    return Err(AppError::validation(vec![FieldError::new(
+                        "reported_by_city_id",
+                        format!(
+                            "city {city} is not one of the two cities of twinning {twinning_id}"
+                        ),
+                    )]));
+                }
+                Some(city) => {
+                    principal.require_city(city)?;
+                    Some(city)
+                }
+                None if principal.admin => None,
+                // The sender's staff report what it sent; otherwise the
+                // recipient's report what it received.
+                None if principal.may_edit_city(from) => Some(from),
+                None => pair
                     .into_iter()
-                    .find(|&c| c != from && principal.may_edit_city(c))
+                    .find(|&c| c != from && principal.may_edit_city(c)),
             };
             let row = queries::insert(conn, values, None)?;
             let event = render_new(conn, row)?;

@@ -288,6 +288,13 @@ pub struct NewEvent {
     pub participants: Option<i32>,
     /// An event of the same twinning from the other city.
     pub in_reply_to: Option<i64>,
+    /// The city whose staff report the event, one of the pair; a report by
+    /// the recipient awaits the sender's review. A city token may name only
+    /// a city it edits (without it: the sender when the token edits the
+    /// sender, else the recipient). An admin may name either city, as when
+    /// entering a city's paper records; without it an admin's event is
+    /// reported by no city (`admin`).
+    pub reported_by_city_id: Option<i64>,
 }
 
 /// Changes to an event: absent fields stay, `null` clears an optional one.

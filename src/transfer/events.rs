@@ -44,6 +44,8 @@ fn draft_of(event: &Event) -> NewEvent {
         media_urls: event.media_urls.clone(),
         participants: event.participants,
         in_reply_to: event.in_reply_to.as_ref().map(|r| r.id),
+        // The import states the reporter in a column of its own.
+        reported_by_city_id: None,
     }
 }
 

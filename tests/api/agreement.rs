@@ -596,6 +596,119 @@ async fn only_the_reporting_side_or_an_admin_changes_a_report_and_no_city_report
 }
 
 #[actix_web::test]
+async fn an_admin_enters_a_citys_report_and_a_city_names_only_itself_as_reporter() {
+    let s = story().await;
+    let c = &s.c;
+    let nr = s.novgorod_rochester().await;
+    let timeline = format!("/api/v1/twinnings/{nr}/events");
+    let letter = |from: i64, reporter: Value| {
+        json!({"kind": "letter", "from_city_id": from, "date": "2019", "status": "completed",
+               "title": "Letter from the archive", "reported_by_city_id": reporter})
+    };
+
+    // An admin enters Veliky Novgorod's record of a letter it received:
+    // Novgorod reported it, so Rochester, the sender, reviews it.
+    let (status, received) = send(
+        &s.app.client,
+        Method::POST,
+        s.url(&timeline),
+        Some(letter(c.rochester, json!(c.novgorod))),
+    )
+    .await;
+    assert_eq!(status, 201, "{received}");
+    assert_eq!(
+        received["reported_by"],
+        json!({"city_id": c.novgorod, "side": "recipient"})
+    );
+    assert_eq!(received["review"]["state"], "pending");
+    let id = received["id"].as_i64().unwrap();
+    let (status, reviewed) = send(
+        &s.rochester,
+        Method::PUT,
+        s.url(&format!("/api/v1/events/{id}/review")),
+        Some(json!({"verdict": "confirmed"})),
+    )
+    .await;
+    assert_eq!(
+        (status, &reviewed["review"]["state"]),
+        (200, &json!("confirmed"))
+    );
+    // Novgorod's staff edit it as their own report.
+    let (status, _) = send(
+        &s.novgorod,
+        Method::PATCH,
+        s.url(&format!("/api/v1/events/{id}")),
+        Some(json!({"date": "2019-03"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // An admin names the sender: nothing to review. Null is the admin's own report.
+    let (status, sent) = send(
+        &s.app.client,
+        Method::POST,
+        s.url(&timeline),
+        Some(letter(c.rochester, json!(c.rochester))),
+    )
+    .await;
+    assert_eq!(
+        (status, &sent["reported_by"]["side"], &sent["review"]),
+        (201, &json!("sender"), &Value::Null)
+    );
+    let (status, own) = send(
+        &s.app.client,
+        Method::POST,
+        s.url(&timeline),
+        Some(letter(c.rochester, Value::Null)),
+    )
+    .await;
+    assert_eq!(
+        (status, &own["reported_by"]),
+        (201, &json!({"city_id": null, "side": "admin"}))
+    );
+
+    // A city names itself (as by default), never its partner or a city outside the pair.
+    let (status, ours) = send(
+        &s.novgorod,
+        Method::POST,
+        s.url(&timeline),
+        Some(letter(c.rochester, json!(c.novgorod))),
+    )
+    .await;
+    assert_eq!(
+        (status, &ours["reported_by"]["side"]),
+        (201, &json!("recipient"))
+    );
+    let before = s.app.item_ids(&timeline).await.len();
+    let (status, problem) = send(
+        &s.novgorod,
+        Method::POST,
+        s.url(&timeline),
+        Some(letter(c.rochester, json!(c.rochester))),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (403, Some("forbidden")),
+        "{problem}"
+    );
+    let (status, problem) = send(
+        &s.app.client,
+        Method::POST,
+        s.url(&timeline),
+        Some(letter(c.rochester, json!(c.sapporo))),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(error_fields(&problem), vec!["reported_by_city_id"]);
+    assert_eq!(
+        s.app.item_ids(&timeline).await.len(),
+        before,
+        "nothing stored"
+    );
+}
+
+#[actix_web::test]
 async fn imports_state_each_sides_confirmation_and_who_reported_an_event() {
     let app = spawn_app().await;
     let c = app.create_story_cities().await;
