@@ -7,14 +7,18 @@ use crate::changes::audit;
 use crate::db::DbConnection;
 use crate::db::schema::events;
 use crate::error::AppError;
-use crate::events::model::{Event, EventKind, EventMode, EventRow, EventStatus, NewEvent};
+use crate::events::model::{
+    Event, EventKind, EventMode, EventRow, EventStatus, EventValues, NewEvent, ReviewState,
+    StoredReview, Verdict,
+};
 use crate::events::queries;
+use crate::events::validate::MAX_REVIEW_REASON;
 use crate::events::validate::validate_new;
 use crate::events::view::render_one;
 use crate::tokens::Principal;
 use diesel::prelude::*;
 
-pub const COLUMNS: [&str; 14] = [
+pub const COLUMNS: [&str; 16] = [
     "id",
     "twinning_id",
     "kind",
@@ -29,6 +33,8 @@ pub const COLUMNS: [&str; 14] = [
     "participants",
     "in_reply_to",
     "reported_by_city_id",
+    "review_state",
+    "review_reason",
 ];
 
 fn draft_of(event: &Event) -> NewEvent {
@@ -110,6 +116,7 @@ pub(super) fn import_one(
     let reporter = record
         .has("reported_by_city_id")
         .then(|| reasons.take(record.int("reported_by_city_id")));
+    let stated = stated_review(record, &mut reasons);
     let (today, now) = (crate::clock::today(), crate::clock::now());
     let existing = match id {
         Some(id) => events::table.find(id).first::<EventRow>(conn).optional()?,
@@ -145,12 +152,18 @@ pub(super) fn import_one(
                 )]));
             }
             stored.updated_at = values.updated_at;
+            // A report that changes awaits the sender's review again, as an
+            // edit through the API does, unless the record states the review.
+            if values != stored {
+                values.review = None;
+            }
+            if let Some(stated) = stated {
+                values.review =
+                    review_value(stated, &values, stored.review.as_deref(), author, now)?;
+            }
             if values == stored {
                 return Ok(Outcome::Skipped);
             }
-            // A report that changes awaits the sender's review again, as an
-            // edit through the API does.
-            values.review = None;
             let row = queries::update(conn, current.id, &values)?;
             audit::replaced(conn, author, before, row)?;
             Ok(Outcome::Updated)
@@ -169,11 +182,91 @@ pub(super) fn import_one(
             let mut values = validate_new(draft, today, now)?;
             values.twinning_id = twinning_id.unwrap_or_default();
             values.reported_by_city_id = reporter.unwrap_or(Some(values.from_city_id));
+            if let Some(stated) = stated {
+                values.review = review_value(stated, &values, None, author, now)?;
+            }
             let row = queries::insert(conn, values, id)?;
             audit::created::<Event>(conn, author, row)?;
             Ok(Outcome::Created)
         }
     }
+}
+
+/// The sender's review a record states: `None` when it states none (no
+/// `review_state`, or an empty one), `Some(None)` for `pending`.
+type StatedReview = Option<Option<(Verdict, Option<String>)>>;
+
+fn stated_review(record: &Record, reasons: &mut Reasons) -> StatedReview {
+    let state = if record.has("review_state") {
+        parse_enum::<ReviewState>(record, "review_state", reasons)
+    } else {
+        None
+    };
+    let reason = if record.has("review_reason") {
+        reasons.take(record.text("review_reason"))
+    } else {
+        None
+    };
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if let Some(r) = &reason {
+        if r.chars().count() > MAX_REVIEW_REASON {
+            reasons.0.push(format!(
+                "review_reason: must be at most {MAX_REVIEW_REASON} characters"
+            ));
+        }
+        if !matches!(state, Some(ReviewState::Confirmed | ReviewState::Disputed)) {
+            reasons.0.push(
+                "review_reason: is given only with review_state confirmed or disputed".into(),
+            );
+        }
+    }
+    state.map(|state| match state {
+        ReviewState::Pending => None,
+        ReviewState::Confirmed => Some((Verdict::Confirmed, reason)),
+        ReviewState::Disputed => Some((Verdict::Disputed, reason)),
+    })
+}
+
+/// The stored review for a stated one. Only a report by the recipient has a
+/// review; a verdict and reason already stored stay as they were (when and
+/// by whom), a new one is the importing token's, now.
+fn review_value(
+    stated: Option<(Verdict, Option<String>)>,
+    values: &EventValues,
+    current: Option<&str>,
+    author: &Principal,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<String>, AppError> {
+    let received = values
+        .reported_by_city_id
+        .is_some_and(|city| city != values.from_city_id);
+    if !received {
+        return Err(AppError::validation(vec![crate::error::FieldError::new(
+            "review_state",
+            "the event is reported by its sender or an admin: there is no review to state",
+        )]));
+    }
+    let Some((verdict, reason)) = stated else {
+        return Ok(None);
+    };
+    let kept = current.and_then(|text| serde_json::from_str::<StoredReview>(text).ok());
+    if kept
+        .as_ref()
+        .is_some_and(|k| k.verdict == verdict && k.reason == reason)
+    {
+        return Ok(current.map(str::to_string));
+    }
+    let review = StoredReview {
+        verdict,
+        at: now.and_utc(),
+        by: crate::changes::model::ChangeAuthor::of(author),
+        reason,
+    };
+    serde_json::to_string(&review)
+        .map(Some)
+        .map_err(AppError::internal)
 }
 
 /// One event as an export record, in the order of `COLUMNS`.
@@ -195,5 +288,7 @@ pub fn export_record(e: &Event) -> Vec<serde_json::Value> {
         json!(e.participants),
         json!(e.in_reply_to.as_ref().map(|r| r.id)),
         json!(e.reported_by.city_id),
+        json!(e.review.as_ref().map(|r| r.state)),
+        json!(e.review.as_ref().and_then(|r| r.reason.clone())),
     ]
 }

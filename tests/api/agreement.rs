@@ -861,7 +861,89 @@ async fn imports_state_each_sides_confirmation_and_who_reported_an_event() {
             .lines()
             .next()
             .unwrap()
-            .ends_with(",in_reply_to,reported_by_city_id"),
+            .ends_with(",in_reply_to,reported_by_city_id,review_state,review_reason"),
         "{events}"
     );
+    // Each review as its state: pending for the letter Novgorod received,
+    // nothing for the events their senders or an admin reported.
+    assert!(
+        events
+            .lines()
+            .any(|l| l.contains("Letter received") && l.ends_with(",pending,")),
+        "{events}"
+    );
+    let report = app.import_csv("events", events.clone()).await;
+    assert_eq!(
+        (report["created"].as_i64(), report["updated"].as_i64()),
+        (Some(0), Some(0)),
+        "the export reads back unchanged: {report}"
+    );
+
+    // An import states a review: the importing token's, now; the same
+    // verdict and reason again keep when and by whom.
+    let review = |state: &str, reason: &str| {
+        format!("id,review_state,review_reason\n{received},{state},{reason}\n")
+    };
+    let report = app
+        .import_csv("events", review("disputed", "Sent in June"))
+        .await;
+    assert_eq!(report["updated"], 1, "{report}");
+    let disputed = app.get_json(&path).await["review"].clone();
+    assert_eq!(
+        (
+            &disputed["state"],
+            &disputed["reason"],
+            &disputed["reviewed_by"]["name"]
+        ),
+        (
+            &json!("disputed"),
+            &json!("Sent in June"),
+            &json!("test admin")
+        )
+    );
+    let report = app
+        .import_csv("events", review("disputed", "Sent in June"))
+        .await;
+    assert_eq!(report["skipped"], 1, "{report}");
+    assert_eq!(app.get_json(&path).await["review"], disputed);
+    let exported = crate::helpers::run_cli(&app.database_url, &["export", "events"]);
+    assert!(
+        exported
+            .lines()
+            .any(|l| l.ends_with(",disputed,Sent in June")),
+        "{exported}"
+    );
+    let report = app.import_csv("events", review("pending", "")).await;
+    assert_eq!(report["updated"], 1, "{report}");
+    assert_eq!(app.get_json(&path).await["review"]["state"], "pending");
+
+    // Refused: a review of what the sender or an admin reported, a reason
+    // without a verdict, a state that is none.
+    let gift = by_title("Gift")["id"].as_i64().unwrap();
+    for (body, said) in [
+        (
+            format!("id,review_state\n{gift},confirmed\n"),
+            "review_state: the event is reported by its sender",
+        ),
+        (
+            review("pending", "Why"),
+            "review_reason: is given only with review_state confirmed or disputed",
+        ),
+        (
+            review("maybe", ""),
+            "review_state: `maybe` is not one of the allowed values",
+        ),
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/import/events"))
+            .header("content-type", "text/csv")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 422, "nothing_imported").await;
+        assert!(problem.to_string().contains(said), "{said}: {problem}");
+    }
+    assert_eq!(app.get_json(&path).await["review"]["state"], "pending");
 }
