@@ -13,9 +13,11 @@
 //!   version on each notification: within milliseconds;
 //! - should a notification be lost (a dropped connection, say), the listener
 //!   reads the version anyway every [`RECHECK`], and a read trusts the kept
-//!   version only while the listener confirmed it within [`TRUSTED`]; past
-//!   that (the listener cannot reach the database) every read asks, as on
-//!   SQLite.
+//!   version only while it was confirmed within [`TRUSTED`]: by the
+//!   listener, or by a read that asked the database itself. Past that (the
+//!   listener cannot reach the database, or lags behind a busy one) a read
+//!   asks, as on SQLite, and what it reads is trusted for [`TRUSTED`] from
+//!   when it asked: one read a second asks, not every read.
 //!
 //! So an instance shows another's write after at most [`TRUSTED`] (1 s),
 //! usually within a few milliseconds, and its own at once.
@@ -40,6 +42,14 @@ pub const RECHECK: Duration = Duration::from_millis(500);
 /// How long a version the listener confirmed is trusted: the worst-case
 /// staleness of a read of another instance's write.
 pub const TRUSTED: Duration = Duration::from_secs(1);
+
+/// A read of the version from the database that [`Watch::known`] asked for:
+/// the writes counted, and when (ms after the watch started).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asked {
+    writes: u64,
+    at_ms: u64,
+}
 
 /// The version as an instance knows it.
 pub struct Watch {
@@ -82,24 +92,28 @@ impl Watch {
     }
 
     /// The version, if it can be trusted without asking the database; else
-    /// the count of writes to pass to [`Watch::learned`] after asking.
-    pub fn known(&self) -> Result<i64, u64> {
+    /// what to pass to [`Watch::learned`] after asking.
+    pub fn known(&self) -> Result<i64, Asked> {
         let writes = self.writes.load(Ordering::SeqCst);
+        let now = self.elapsed_ms();
         let confirmed = self.confirmed_ms.load(Ordering::SeqCst);
-        let fresh = confirmed > 0
-            && self.elapsed_ms().saturating_sub(confirmed) < TRUSTED.as_millis() as u64;
+        let fresh = confirmed > 0 && now.saturating_sub(confirmed) < TRUSTED.as_millis() as u64;
         if fresh && writes == self.seen_writes.load(Ordering::SeqCst) {
             Ok(self.head.load(Ordering::SeqCst))
         } else {
-            Err(writes)
+            Err(Asked { writes, at_ms: now })
         }
     }
 
-    /// Records `head`, read from the database after `writes` writes had
-    /// been counted; the newest version known.
-    pub fn learned(&self, head: i64, writes: u64) -> i64 {
-        self.seen_writes.fetch_max(writes, Ordering::SeqCst);
-        self.head.fetch_max(head, Ordering::SeqCst).max(head)
+    /// Records `head`, read from the database as [`Watch::known`] said to;
+    /// the newest version known. It counts as confirmed from when the read
+    /// was asked for (so never later than the database answered).
+    pub fn learned(&self, head: i64, asked: Asked) -> i64 {
+        self.seen_writes.fetch_max(asked.writes, Ordering::SeqCst);
+        let known = self.head.fetch_max(head, Ordering::SeqCst).max(head);
+        self.confirmed_ms
+            .fetch_max(asked.at_ms.max(1), Ordering::SeqCst);
+        known
     }
 
     fn confirm(&self, head: i64) {
@@ -187,23 +201,58 @@ mod tests {
         }
     }
 
+    fn asks(watch: &Watch) -> Asked {
+        watch.known().expect_err("asks the database")
+    }
+
     #[test]
     fn a_version_is_trusted_only_when_confirmed_lately_and_after_local_writes_are_seen() {
         let watch = unconfirmed();
-        assert_eq!(watch.known(), Err(0), "never confirmed: ask");
+        assert_eq!(asks(&watch).writes, 0, "never confirmed: ask");
         std::thread::sleep(Duration::from_millis(2));
         watch.confirm(7);
         assert_eq!(watch.known(), Ok(7));
         watch.wrote();
-        assert_eq!(watch.known(), Err(1), "a local write: ask once");
-        assert_eq!(watch.learned(8, 1), 8);
+        let asked = asks(&watch);
+        assert_eq!(asked.writes, 1, "a local write: ask once");
+        assert_eq!(watch.learned(8, asked), 8);
         assert_eq!(watch.known(), Ok(8));
         // A version learned is never older than one known.
-        assert_eq!(watch.learned(5, 1), 8);
+        assert_eq!(watch.learned(5, asked), 8);
         watch
             .confirmed_ms
             .store(1, std::sync::atomic::Ordering::SeqCst);
         std::thread::sleep(TRUSTED + Duration::from_millis(5));
-        assert_eq!(watch.known(), Err(1), "confirmed too long ago: ask");
+        assert_eq!(asks(&watch).writes, 1, "confirmed too long ago: ask");
+    }
+
+    #[test]
+    fn a_version_read_from_the_database_is_trusted_from_when_it_was_asked() {
+        // The listener has confirmed nothing (it lags, or cannot connect).
+        let watch = unconfirmed();
+        std::thread::sleep(Duration::from_millis(2));
+        let asked = asks(&watch);
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(watch.learned(3, asked), 3);
+        assert_eq!(watch.known(), Ok(3), "the reads after it do not ask");
+        let confirmed = watch.confirmed_ms.load(std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(
+            confirmed, asked.at_ms,
+            "from when it asked, not when it was answered"
+        );
+        // A read asked before another's answer does not set the time back.
+        watch.learned(
+            3,
+            Asked {
+                writes: 0,
+                at_ms: 1,
+            },
+        );
+        assert_eq!(
+            watch.confirmed_ms.load(std::sync::atomic::Ordering::SeqCst),
+            confirmed
+        );
+        std::thread::sleep(TRUSTED + Duration::from_millis(5));
+        asks(&watch);
     }
 }

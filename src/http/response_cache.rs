@@ -140,7 +140,7 @@ impl ResponseCache {
         let head = match db.watch().map(|watch| (watch.clone(), watch.known())) {
             None => head().await?,
             Some((_, Ok(known))) => known,
-            Some((watch, Err(writes))) => watch.learned(head().await?, writes),
+            Some((watch, Err(asked))) => watch.learned(head().await?, asked),
         };
         Ok((head, crate::clock::today()))
     }
