@@ -39,6 +39,7 @@ REFUSALS = [
     # State: ids in a body must name stored cities and events.
     (r"POST /api/v1/(twinnings|tokens|webhooks)", 422, "validation_failed", r"city_ids\[\d+\]", r"there is no city with id -?\d+"),
     (EVENT, 422, "validation_failed", r"from_city_id", r"must be one of the twinning's cities .*"),
+    (EVENT, 422, "validation_failed", r"reported_by_city_id", r"city -?\d+ is not one of the two cities of twinning \d+"),
     (EVENT, 422, "validation_failed", r"in_reply_to", r"there is no event with id -?\d+|event \d+ belongs to another twinning .*|event \d+ comes from the same city.*"),
     # State: a patch is checked with the stored record it changes: an event's
     # status moves along its life cycle, a twinning's status agrees with its

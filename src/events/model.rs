@@ -294,6 +294,7 @@ pub struct NewEvent {
     /// sender, else the recipient). An admin may name either city, as when
     /// entering a city's paper records; without it an admin's event is
     /// reported by no city (`admin`).
+    #[schema(minimum = 1)]
     pub reported_by_city_id: Option<i64>,
 }
 
