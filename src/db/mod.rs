@@ -153,6 +153,22 @@ impl Db {
         done
     }
 
+    /// Like [`Db::write`], for an `f` that opens its own outermost
+    /// transactions with [`immediate`] (an import's chunk): on SQLite it is
+    /// not wrapped in one more, where its transactions would be savepoints.
+    pub async fn write_transactions<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let url = (self.backend == Backend::Postgres).then(|| self.url.clone());
+        let done = run(self.write.clone(), url, f).await;
+        if let Some(watch) = &self.watch {
+            watch.wrote();
+        }
+        done
+    }
+
     /// Like [`Db::write`], inside one transaction.
     pub async fn transaction<T, F>(&self, f: F) -> Result<T, AppError>
     where

@@ -111,7 +111,7 @@ async fn import(
     loop {
         let author = principal.clone();
         let (returned, more) = db
-            .write(move |conn| {
+            .write_transactions(move |conn| {
                 let more = importer.chunk(conn, &author, &mut |_| {})?;
                 Ok((importer, more))
             })
