@@ -142,15 +142,10 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        let done = match self.backend {
-            Backend::Sqlite => run(self.write.clone(), None, |conn| immediate(conn, f)).await,
-            Backend::Postgres => run(self.write.clone(), Some(self.url.clone()), f).await,
-        };
-        // Committed or not, the next read asks for the version (`db::watch`).
-        if let Some(watch) = &self.watch {
-            watch.wrote();
+        match self.backend {
+            Backend::Sqlite => self.write_transactions(|conn| immediate(conn, f)).await,
+            Backend::Postgres => self.write_transactions(f).await,
         }
-        done
     }
 
     /// Like [`Db::write`], for an `f` that opens its own outermost
@@ -163,6 +158,7 @@ impl Db {
     {
         let url = (self.backend == Backend::Postgres).then(|| self.url.clone());
         let done = run(self.write.clone(), url, f).await;
+        // Committed or not, the next read asks for the version (`db::watch`).
         if let Some(watch) = &self.watch {
             watch.wrote();
         }
